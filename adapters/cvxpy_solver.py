@@ -1,0 +1,196 @@
+"""The ``Solver`` port on CVXPY, with a chain of fallback solvers.
+
+OSQP comes first for quadratic programs (fast, warm-startable); Clarabel, ECOS and SCS follow.
+A solver that cannot take the problem class (OSQP on the second-order cone of a target-risk
+problem), errors out, stops early or answers "inaccurate" hands over to the next one. An
+"inaccurate" answer is kept as a last resort. Tolerances are set far tighter than CVXPY's
+defaults (OSQP's 1e-5 would leave weights off by ~1e-4), because pfopt promises exact answers.
+"""
+
+import time
+from collections.abc import Callable, Sequence
+
+import cvxpy as cp
+import numpy as np
+
+from domain.errors import (
+    InfeasibleError,
+    SolverFailedError,
+    SolverTimeoutError,
+    UnboundedError,
+    ValidationError,
+)
+from domain.linear import LinearConstraints
+from domain.model import Universe
+from domain.objectives import MaxSharpe, MaxUtility, MinVariance, TargetReturn, TargetRisk
+from domain.problem import Problem, ReturnRange, Solution, SolverAttempt
+from domain.types import FloatArray
+
+DEFAULT_CHAIN: tuple[str, ...] = ("OSQP", "CLARABEL", "ECOS", "SCS")
+DEFAULT_TIME_LIMIT_S = 30.0
+
+_OPTIONS: dict[str, Callable[[float], dict[str, object]]] = {
+    "OSQP": lambda t: {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iter": 200_000, "time_limit": t},
+    "CLARABEL": lambda t: {
+        "tol_gap_abs": 1e-10,
+        "tol_gap_rel": 1e-10,
+        "tol_feas": 1e-10,
+        "time_limit": t,
+    },
+    "ECOS": lambda _t: {"abstol": 1e-10, "reltol": 1e-10, "feastol": 1e-10, "max_iters": 500},
+    "SCS": lambda t: {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000, "time_limit_secs": t},
+    "HIGHS": lambda t: {"time_limit": t},
+}
+
+
+def _factor(covariance: FloatArray) -> FloatArray:
+    """F with F F' = S (S is PSD here), for second-order-cone volatility constraints."""
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    return eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
+
+
+def _constraints(lc: LinearConstraints, w: cp.Variable, scale: cp.Expression | float) -> list:
+    """The compiled constraints on w; ``scale`` homogenizes them for the max-Sharpe transform."""
+    out = [cp.sum(w) == scale]
+    lower, upper = np.isfinite(lc.lower), np.isfinite(lc.upper)
+    if lower.any():
+        out.append(w[lower] >= lc.lower[lower] * scale)
+    if upper.any():
+        out.append(w[upper] <= lc.upper[upper] * scale)
+    for row in lc.rows:
+        if np.isfinite(row.lower):
+            out.append(row.coefficients @ w >= row.lower * scale)
+        if np.isfinite(row.upper):
+            out.append(row.coefficients @ w <= row.upper * scale)
+    if lc.leverage is not None and not lc.long_only:
+        out.append(cp.norm1(w) <= lc.leverage * scale)
+    return out
+
+
+def _program(problem: Problem) -> tuple[cp.Problem, Callable[[], FloatArray]]:
+    """The CVXPY program for an objective, and how to read weights off its solution."""
+    universe, lc, objective = problem.universe, problem.constraints, problem.objective
+    mu, cov = universe.expected_returns, cp.psd_wrap(universe.covariance)
+    w = cp.Variable(universe.n_assets)
+    match objective:
+        case MinVariance():
+            program = cp.Problem(cp.Minimize(cp.quad_form(w, cov)), _constraints(lc, w, 1.0))
+        case TargetReturn(target_return=target):
+            program = cp.Problem(
+                cp.Minimize(cp.quad_form(w, cov)), [*_constraints(lc, w, 1.0), mu @ w >= target]
+            )
+        case TargetRisk(target_volatility=sigma):
+            factor = _factor(universe.covariance)
+            program = cp.Problem(
+                cp.Maximize(mu @ w), [*_constraints(lc, w, 1.0), cp.norm(factor.T @ w, 2) <= sigma]
+            )
+        case MaxUtility(risk_aversion=delta):
+            program = cp.Problem(
+                cp.Maximize(mu @ w - 0.5 * delta * cp.quad_form(w, cov)), _constraints(lc, w, 1.0)
+            )
+        case MaxSharpe(risk_free_rate=rf):
+            # Cornuejols & Tutuncu: with y = kappa * w and (mu - rf)'y = 1, maximizing the Sharpe
+            # ratio is minimizing y'Sy, a convex QP; every constraint is scaled by kappa >= 0.
+            kappa = cp.Variable(nonneg=True)
+            program = cp.Problem(
+                cp.Minimize(cp.quad_form(w, cov)),
+                [*_constraints(lc, w, kappa), (mu - rf) @ w == 1.0],
+            )
+
+            def sharpe_weights() -> FloatArray:
+                return np.asarray(w.value, dtype=float) / float(kappa.value)
+
+            return program, sharpe_weights
+    return program, lambda: np.asarray(w.value, dtype=float)
+
+
+class CvxpySolver:
+    """Solve through CVXPY, trying ``chain`` in order within ``time_limit_s`` seconds in all."""
+
+    def __init__(
+        self, chain: Sequence[str] = DEFAULT_CHAIN, time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    ) -> None:
+        unknown = [name for name in chain if name.upper() not in _OPTIONS]
+        if unknown or not chain:
+            raise ValidationError(
+                f"solver chain: unknown solver {unknown[0] if unknown else '(empty)'!r}; "
+                f"choose from {', '.join(DEFAULT_CHAIN)}",
+                field="solver_chain",
+            )
+        if not time_limit_s > 0:
+            raise ValidationError("solver time limit must be > 0 seconds", field="time_limit_s")
+        self._chain = tuple(name.upper() for name in chain)
+        self._time_limit_s = float(time_limit_s)
+
+    def solve(self, problem: Problem) -> Solution:
+        program, read = _program(problem)
+        return self._run(program, read)
+
+    def return_range(self, universe: Universe, constraints: LinearConstraints) -> ReturnRange:
+        w = cp.Variable(universe.n_assets)
+        mu = universe.expected_returns
+        extremes = []
+        for sense in (cp.Minimize, cp.Maximize):
+            program = cp.Problem(sense(mu @ w), _constraints(constraints, w, 1.0))
+            try:
+                solution = self._run(
+                    program,
+                    lambda: np.asarray(w.value, dtype=float),
+                    chain=("CLARABEL", "HIGHS", "ECOS", "SCS"),
+                )
+            except UnboundedError:
+                extremes.append(-np.inf if sense is cp.Minimize else np.inf)
+                continue
+            extremes.append(float(mu @ solution.weights))
+        return ReturnRange(extremes[0], extremes[1])
+
+    def _run(
+        self,
+        program: cp.Problem,
+        read: Callable[[], FloatArray],
+        chain: Sequence[str] | None = None,
+    ) -> Solution:
+        deadline = time.monotonic() + self._time_limit_s
+        attempts: list[SolverAttempt] = []
+        fallback: Solution | None = None
+        installed = set(cp.installed_solvers())
+        for name in chain or self._chain:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            if name not in installed:
+                attempts.append(SolverAttempt(name, "not installed"))
+                continue
+            try:
+                program.solve(solver=name, **_OPTIONS[name](remaining))
+            except cp.SolverError as exc:
+                attempts.append(SolverAttempt(name, f"error: {str(exc).splitlines()[0]}"))
+                continue
+            status = program.status
+            attempts.append(SolverAttempt(name, status))
+            if status == cp.OPTIMAL:
+                return Solution(read(), name, "optimal", tuple(attempts))
+            if status == cp.INFEASIBLE:
+                raise InfeasibleError(
+                    "no portfolio satisfies all the constraints together (budget, bounds, "
+                    "group and factor limits); relax a bound or a limit",
+                    field="constraints",
+                )
+            if status == cp.UNBOUNDED:
+                raise UnboundedError(
+                    "the objective is unbounded under these constraints: with shorts allowed, "
+                    "set a leverage cap or weight bounds",
+                    field="leverage",
+                )
+            if status == cp.OPTIMAL_INACCURATE and fallback is None:
+                fallback = Solution(read(), name, "optimal_inaccurate", ())
+        if fallback is not None:
+            return Solution(fallback.weights, fallback.solver, fallback.status, tuple(attempts))
+        tried = "; ".join(f"{a.solver}: {a.outcome}" for a in attempts) or "none"
+        if time.monotonic() >= deadline:
+            raise SolverTimeoutError(
+                f"no solver finished within the {self._time_limit_s:g} s time limit "
+                f"(tried {tried})",
+                field="time_limit_s",
+            )
+        raise SolverFailedError(f"every solver failed (tried {tried})", field="solver")

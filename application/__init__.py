@@ -1,0 +1,1 @@
+"""Use cases: each takes ports in ``__init__`` and does one job in ``execute``."""

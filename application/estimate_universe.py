@@ -1,0 +1,59 @@
+"""Turn stored or supplied prices into the universe the optimizer sees."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from domain.covariance import ensure_psd
+from domain.estimation import (
+    DEFAULT_EMA_SPAN,
+    PERIODS_PER_YEAR,
+    CovarianceMethod,
+    ReturnsMethod,
+    expected_returns,
+)
+from domain.model import Universe
+from domain.ports import PriceSource, RiskEstimator
+from domain.returns import DEFAULT_MIN_OBSERVATIONS, ReturnsWindow, simple_returns
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EstimationSettings:
+    """How to estimate mu and S. Ledoit-Wolf shrinkage is the default: the sample covariance of
+    many assets over a few years is ill-conditioned and its errors are what a mean-variance
+    optimizer exploits first."""
+
+    covariance: CovarianceMethod = "ledoit_wolf"
+    returns: ReturnsMethod = "mean"
+    periods_per_year: int = PERIODS_PER_YEAR
+    ema_span: int = DEFAULT_EMA_SPAN
+    min_observations: int = DEFAULT_MIN_OBSERVATIONS
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class EstimatedUniverse:
+    """The universe (annualized) with the window it came from and what was noticed on the way."""
+
+    universe: Universe
+    window: ReturnsWindow
+    warnings: tuple[str, ...]
+
+
+def estimate_universe(
+    prices: PriceSource,
+    estimator: RiskEstimator,
+    tickers: Sequence[str] | None,
+    settings: EstimationSettings,
+) -> EstimatedUniverse:
+    """Load prices, apply the missing-data policy, estimate and annualize mu and S."""
+    history = prices.load(tickers, settings.start, settings.end)
+    window = simple_returns(history, settings.min_observations)
+    mu = expected_returns(
+        window.returns, settings.returns, settings.periods_per_year, settings.ema_span
+    )
+    covariance = estimator.covariance(window.returns, settings.covariance)
+    covariance, repair = ensure_psd(covariance * settings.periods_per_year)
+    warnings = window.warnings + ((repair,) if repair else ())
+    return EstimatedUniverse(Universe(window.tickers, mu, covariance), window, warnings)

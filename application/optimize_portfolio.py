@@ -1,0 +1,63 @@
+"""Optimize one portfolio from its price history."""
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+
+from application.allocate import Allocation, allocate
+from application.estimate_universe import EstimationSettings, estimate_universe
+from domain.linear import compile_constraints
+from domain.model import Portfolio
+from domain.objectives import MaxSharpe, Objective
+from domain.ports import PriceSource, RiskEstimator, Solver
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OptimizePortfolioCommand:
+    portfolio: Portfolio
+    objective: Objective = field(default_factory=MaxSharpe)
+    estimation: EstimationSettings = field(default_factory=EstimationSettings)
+    risk_free_rate: float = 0.0
+    """Annualized decimal, for the reported Sharpe ratio (MaxSharpe uses its own rate)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class OptimizationResult:
+    """An allocation with the data window it was estimated on and the wall time it took."""
+
+    objective: Objective
+    allocation: Allocation
+    start: dt.date
+    end: dt.date
+    n_observations: int
+    duration_ms: float
+
+
+class OptimizePortfolio:
+    """Estimate the portfolio's risk model from prices and solve for its optimal weights."""
+
+    def __init__(self, prices: PriceSource, estimator: RiskEstimator, solver: Solver) -> None:
+        self._prices, self._estimator, self._solver = prices, estimator, solver
+
+    def execute(self, cmd: OptimizePortfolioCommand) -> OptimizationResult:
+        started = time.perf_counter()
+        estimated = estimate_universe(
+            self._prices, self._estimator, cmd.portfolio.tickers, cmd.estimation
+        )
+        constraints = compile_constraints(estimated.universe.tickers, cmd.portfolio.constraints)
+        allocation = allocate(
+            self._solver,
+            estimated.universe,
+            constraints,
+            cmd.objective,
+            cmd.risk_free_rate,
+            estimated.warnings,
+        )
+        return OptimizationResult(
+            objective=cmd.objective,
+            allocation=allocation,
+            start=estimated.window.start,
+            end=estimated.window.end,
+            n_observations=estimated.window.n_observations,
+            duration_ms=(time.perf_counter() - started) * 1000.0,
+        )

@@ -1,0 +1,90 @@
+"""Typed domain errors.
+
+Every error carries a stable machine ``code`` and a human ``detail`` that names the field and
+the reason; entrypoints map the classes to HTTP statuses and CLI exit codes in one place each.
+"""
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """Base of every error pfopt raises on purpose."""
+
+    code: ClassVar[str] = "domain_error"
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class ValidationError(DomainError):
+    """The input is malformed or violates a rule that holds regardless of the data."""
+
+    code = "invalid_input"
+
+
+class InvalidUniverseError(ValidationError):
+    """Tickers, expected returns or covariance are unusable (duplicates, NaN, < 2 assets)."""
+
+    code = "invalid_universe"
+
+
+class InvalidConstraintError(ValidationError):
+    """A constraint is malformed (unknown ticker, lower above upper, leverage below 1...)."""
+
+    code = "invalid_constraint"
+
+
+class InvalidObjectiveError(ValidationError):
+    """An objective parameter is out of range (negative target risk, zero risk aversion...)."""
+
+    code = "invalid_objective"
+
+
+class InvalidPriceDataError(ValidationError):
+    """Price data are unusable: non-positive, non-finite, unparsable or duplicated."""
+
+    code = "invalid_prices"
+
+
+class InsufficientHistoryError(ValidationError):
+    """Too few return observations to estimate the risk model."""
+
+    code = "insufficient_history"
+
+
+class NotFoundError(DomainError):
+    """A named thing (ticker, file, stored record) does not exist."""
+
+    code = "not_found"
+
+
+class OptimizationError(DomainError):
+    """The optimization could not produce a portfolio."""
+
+    code = "optimization_failed"
+
+
+class InfeasibleError(OptimizationError):
+    """The constraints (with the objective's target) admit no portfolio."""
+
+    code = "infeasible"
+
+
+class UnboundedError(OptimizationError):
+    """The objective can improve without limit under these constraints."""
+
+    code = "unbounded"
+
+
+class SolverFailedError(OptimizationError):
+    """Every solver in the chain failed numerically; ``detail`` names the solvers tried."""
+
+    code = "solver_failed"
+
+
+class SolverTimeoutError(OptimizationError):
+    """The per-solve time limit ran out before any solver finished."""
+
+    code = "solver_timeout"

@@ -1,0 +1,41 @@
+"""Portfolio metrics. Inputs and outputs are annualized decimals."""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from domain.types import FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioMetrics:
+    """expected_return and volatility are annualized decimals; sharpe is annualized and is None
+    when the volatility is zero (the ratio is undefined)."""
+
+    expected_return: float
+    volatility: float
+    sharpe: float | None
+
+
+def portfolio_metrics(
+    weights: FloatArray,
+    expected_returns: FloatArray,
+    covariance: FloatArray,
+    risk_free_rate: float = 0.0,
+) -> PortfolioMetrics:
+    """Return, volatility and Sharpe of ``weights`` (shape (n_assets,)) under mu and S."""
+    expected = float(expected_returns @ weights)
+    variance = float(weights @ covariance @ weights)
+    volatility = math.sqrt(max(variance, 0.0))
+    sharpe = (expected - risk_free_rate) / volatility if volatility > 0 else None
+    return PortfolioMetrics(expected, volatility, sharpe)
+
+
+def sharpe_ratios(
+    weights: FloatArray, expected_returns: FloatArray, covariance: FloatArray, risk_free_rate: float
+) -> FloatArray:
+    """Sharpe ratio of each row of ``weights`` (shape (n_portfolios, n_assets))."""
+    excess = weights @ expected_returns - risk_free_rate
+    volatility = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", weights, covariance, weights), 0.0))
+    return np.divide(excess, volatility, out=np.full_like(excess, np.nan), where=volatility > 0)

@@ -1,0 +1,127 @@
+"""Assets, the estimated universe and the portfolio a user optimizes."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from domain.constraints import Constraint
+from domain.errors import InvalidUniverseError
+from domain.types import FloatArray, frozen_array
+
+MIN_ASSETS = 2
+SYMMETRY_TOLERANCE = 1e-8
+"""Relative asymmetry of a covariance that is averaged away; anything larger is an input error."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """One investable instrument; ``sector`` feeds sector limits and charts."""
+
+    ticker: str
+    sector: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.ticker or self.ticker != self.ticker.strip():
+            raise InvalidUniverseError(f"ticker {self.ticker!r} is empty or padded", field="ticker")
+
+
+def check_tickers(tickers: Sequence[str]) -> tuple[str, ...]:
+    """Reject fewer than two assets and duplicates, naming the offending ticker."""
+    if len(tickers) < MIN_ASSETS:
+        raise InvalidUniverseError(
+            f"need at least {MIN_ASSETS} assets, got {len(tickers)}", field="tickers"
+        )
+    seen: set[str] = set()
+    for ticker in tickers:
+        if ticker in seen:
+            raise InvalidUniverseError(f"duplicate ticker {ticker!r}", field="tickers")
+        seen.add(ticker)
+    return tuple(tickers)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Universe:
+    """What the optimizer sees: tickers with annualized expected returns and covariance.
+
+    Parameters
+    ----------
+    tickers : tuple of str, length n_assets, unique.
+    expected_returns : shape (n_assets,), annualized, decimal (0.08 is 8 % a year).
+    covariance : shape (n_assets, n_assets), annualized, symmetric. Positive semi-definiteness
+        is not checked here: ``domain.covariance.ensure_psd`` repairs it with a warning first.
+    """
+
+    tickers: tuple[str, ...]
+    expected_returns: FloatArray
+    covariance: FloatArray
+
+    def __init__(self, tickers: Sequence[str], expected_returns: object, covariance: object):
+        names = check_tickers(tickers)
+        mu = frozen_array(expected_returns, ndim=1)
+        cov = np.array(covariance, dtype=np.float64)
+        n = len(names)
+        if mu.shape != (n,):
+            raise InvalidUniverseError(
+                f"expected_returns has {mu.shape[0]} values for {n} tickers",
+                field="expected_returns",
+            )
+        if cov.shape != (n, n):
+            raise InvalidUniverseError(
+                f"covariance has shape {cov.shape}, expected ({n}, {n})", field="covariance"
+            )
+        for i, ticker in enumerate(names):
+            if not np.isfinite(mu[i]):
+                raise InvalidUniverseError(
+                    f"expected return of {ticker!r} is not finite", field="expected_returns"
+                )
+            if not np.all(np.isfinite(cov[i])):
+                raise InvalidUniverseError(
+                    f"covariance row of {ticker!r} has NaN or inf", field="covariance"
+                )
+            if cov[i, i] < 0:
+                raise InvalidUniverseError(
+                    f"variance of {ticker!r} is negative ({cov[i, i]:.3g})", field="covariance"
+                )
+        scale = max(float(np.max(np.abs(cov))), 1e-300)
+        if float(np.max(np.abs(cov - cov.T))) > SYMMETRY_TOLERANCE * scale:
+            raise InvalidUniverseError("covariance is not symmetric", field="covariance")
+        object.__setattr__(self, "tickers", names)
+        object.__setattr__(self, "expected_returns", mu)
+        object.__setattr__(self, "covariance", frozen_array((cov + cov.T) / 2.0))
+
+    @property
+    def n_assets(self) -> int:
+        return len(self.tickers)
+
+
+@dataclass(frozen=True, slots=True)
+class Portfolio:
+    """A named set of assets with the constraints its allocation must obey.
+
+    ``current_weights`` (decimal, by ticker) is what the holder has now, if known; it is kept for
+    reporting and turnover-aware objectives, and does not constrain the optimizer.
+    """
+
+    name: str
+    assets: tuple[Asset, ...]
+    constraints: tuple[Constraint, ...] = ()
+    current_weights: Mapping[str, float] | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        check_tickers(self.tickers)
+        if self.current_weights is not None:
+            unknown = sorted(set(self.current_weights) - set(self.tickers))
+            if unknown:
+                raise InvalidUniverseError(
+                    f"current weight for unknown ticker {unknown[0]!r}", field="current_weights"
+                )
+
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        return tuple(asset.ticker for asset in self.assets)
+
+    @property
+    def sectors(self) -> dict[str, str]:
+        """Ticker to sector, for the assets that have one."""
+        return {a.ticker: a.sector for a in self.assets if a.sector is not None}

@@ -1,0 +1,75 @@
+"""What the optimizer is asked to achieve. All rates are annualized decimals (0.05 is 5 %/yr)."""
+
+import math
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from domain.errors import InvalidObjectiveError
+
+
+def _finite(value: float, field: str) -> None:
+    if not math.isfinite(value):
+        raise InvalidObjectiveError(f"{field} must be a finite number, got {value!r}", field=field)
+
+
+@dataclass(frozen=True, slots=True)
+class MinVariance:
+    """The lowest-volatility fully invested portfolio under the constraints."""
+
+    name = "min_variance"
+
+
+@dataclass(frozen=True, slots=True)
+class TargetReturn:
+    """Minimum variance subject to expected return >= ``target_return`` (annualized)."""
+
+    target_return: float
+    name = "target_return"
+
+    def __post_init__(self) -> None:
+        _finite(self.target_return, "target_return")
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRisk:
+    """Maximum expected return subject to volatility <= ``target_volatility`` (annualized)."""
+
+    target_volatility: float
+    name = "target_risk"
+
+    def __post_init__(self) -> None:
+        _finite(self.target_volatility, "target_risk")
+        if self.target_volatility <= 0:
+            raise InvalidObjectiveError(
+                f"target_risk must be > 0 (annualized volatility), got {self.target_volatility:g}",
+                field="target_risk",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class MaxSharpe:
+    """Maximum (expected return - risk_free_rate) / volatility, solved exactly as a convex QP."""
+
+    risk_free_rate: float = 0.0
+    name = "max_sharpe"
+
+    def __post_init__(self) -> None:
+        _finite(self.risk_free_rate, "risk_free_rate")
+
+
+@dataclass(frozen=True, slots=True)
+class MaxUtility:
+    """Maximum mu'w - (risk_aversion / 2) w'Sw (quadratic utility, annualized)."""
+
+    risk_aversion: float = 1.0
+    name = "max_utility"
+
+    def __post_init__(self) -> None:
+        _finite(self.risk_aversion, "risk_aversion")
+        if self.risk_aversion <= 0:
+            raise InvalidObjectiveError(
+                f"risk_aversion must be > 0, got {self.risk_aversion:g}", field="risk_aversion"
+            )
+
+
+Objective: TypeAlias = MinVariance | TargetReturn | TargetRisk | MaxSharpe | MaxUtility

@@ -1,0 +1,59 @@
+"""Daily price history as the optimizer receives it."""
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from domain.errors import InvalidPriceDataError
+from domain.model import check_tickers
+from domain.types import FloatArray, frozen_array
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PriceHistory:
+    """Closing prices, one row per date and one column per ticker.
+
+    ``closes`` has shape (n_dates, n_assets), in the instrument's currency; NaN marks a missing
+    price (the asset had not started trading, was suspended, or the file has a hole). Dates are
+    strictly increasing. Every present price is finite and > 0: a zero would make every return
+    after it infinite, so it is rejected, never read as "missing".
+    """
+
+    dates: tuple[dt.date, ...]
+    tickers: tuple[str, ...]
+    closes: FloatArray
+
+    def __init__(self, dates: Sequence[dt.date], tickers: Sequence[str], closes: object) -> None:
+        names = check_tickers(tickers)
+        values = frozen_array(closes, ndim=2)
+        if values.shape != (len(dates), len(names)):
+            raise InvalidPriceDataError(
+                f"prices have shape {values.shape}, expected ({len(dates)}, {len(names)})",
+                field="prices",
+            )
+        for a, b in itertools.pairwise(dates):
+            if b <= a:
+                raise InvalidPriceDataError(
+                    f"dates must be strictly increasing: {b.isoformat()} follows {a.isoformat()}",
+                    field="date",
+                )
+        bad = ~np.isnan(values) & ~(np.isfinite(values) & (values > 0))
+        if np.any(bad):
+            row, col = (int(x) for x in np.argwhere(bad)[0])
+            raise InvalidPriceDataError(
+                f"price of {names[col]!r} on {dates[row].isoformat()} is {values[row, col]!r}; "
+                f"prices must be positive finite numbers",
+                field=f"prices.{names[col]}",
+            )
+        object.__setattr__(self, "dates", tuple(dates))
+        object.__setattr__(self, "tickers", names)
+        object.__setattr__(self, "closes", values)
+
+    def select(self, tickers: Sequence[str]) -> "PriceHistory":
+        """The same history restricted to ``tickers``, in that order."""
+        index = {t: i for i, t in enumerate(self.tickers)}
+        columns = [index[t] for t in tickers]
+        return PriceHistory(self.dates, tickers, self.closes[:, columns])

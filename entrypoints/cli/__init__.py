@@ -1,0 +1,1 @@
+"""The ``pfopt`` command line."""

@@ -1,0 +1,28 @@
+"""The one place where adapters are wired to ports.
+
+Entrypoints ask the container for use cases; tests override a provider with a fake
+(``container.solver.override(providers.Object(FakeSolver()))``).
+"""
+
+from dependency_injector import containers, providers
+
+from adapters.csv_prices import CsvPriceSource
+from adapters.cvxpy_solver import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S, CvxpySolver
+from adapters.sklearn_risk import SklearnRiskEstimator
+from application.generate_sample_prices import GenerateSamplePrices
+from application.optimize_portfolio import OptimizePortfolio
+
+DEFAULTS = {"solver": {"chain": list(DEFAULT_CHAIN), "time_limit_s": DEFAULT_TIME_LIMIT_S}}
+
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Configuration(strict=True, default=DEFAULTS)
+    estimator = providers.ThreadSafeSingleton(SklearnRiskEstimator)
+    solver = providers.Factory(
+        CvxpySolver, chain=config.solver.chain, time_limit_s=config.solver.time_limit_s
+    )
+    csv_prices = providers.Factory(CsvPriceSource)
+    optimize_portfolio = providers.Factory(
+        OptimizePortfolio, prices=csv_prices, estimator=estimator, solver=solver
+    )
+    generate_sample_prices = providers.Factory(GenerateSamplePrices)
