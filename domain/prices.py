@@ -43,8 +43,9 @@ class PriceHistory:
         bad = ~np.isnan(values) & ~(np.isfinite(values) & (values > 0))
         if np.any(bad):
             row, col = (int(x) for x in np.argwhere(bad)[0])
+            value = float(values[row, col])
             raise InvalidPriceDataError(
-                f"price of {names[col]!r} on {dates[row].isoformat()} is {values[row, col]!r}; "
+                f"price of {names[col]!r} on {dates[row].isoformat()} is {value!r}; "
                 f"prices must be positive finite numbers",
                 field=f"prices.{names[col]}",
             )

@@ -1,0 +1,57 @@
+"""The same invariants for the fake and every real solver behind the ``Solver`` port."""
+
+import numpy as np
+import pytest
+
+from adapters.cvxpy_solver import CvxpySolver
+from domain.constraints import LongOnly, WeightBounds
+from domain.errors import InfeasibleError
+from domain.linear import compile_constraints
+from domain.objectives import MinVariance
+from domain.ports import Solver
+from domain.problem import Problem
+from tests.conftest import random_universe
+from tests.fakes import FakeSolver
+
+UNIVERSE = random_universe(12, seed=4)
+
+
+@pytest.fixture(params=["fake", "OSQP", "CLARABEL", "ECOS", "SCS"])
+def solver(request) -> Solver:
+    if request.param == "fake":
+        return FakeSolver()
+    return CvxpySolver(chain=(request.param,))
+
+
+def _problem(*constraints) -> Problem:
+    return Problem(UNIVERSE, compile_constraints(UNIVERSE.tickers, constraints), MinVariance())
+
+
+def test_weights_sum_to_one_and_respect_bounds(solver: Solver) -> None:
+    problem = _problem(LongOnly(), WeightBounds(max_weight=0.2))
+    solution = solver.solve(problem)
+    assert solution.weights.shape == (12,)
+    assert abs(solution.weights.sum() - 1.0) < 1e-6
+    assert solution.weights.min() >= -1e-6
+    assert solution.weights.max() <= 0.2 + 1e-6
+    assert solution.status in ("optimal", "optimal_inaccurate")
+    assert solution.attempts[-1].solver == solution.solver
+
+
+def test_contradictory_bounds_raise_infeasible(solver: Solver) -> None:
+    with pytest.raises(InfeasibleError):
+        solver.solve(_problem(LongOnly(), WeightBounds(min_weight=0.1)))
+
+
+def test_return_range_brackets_every_asset_under_long_only(solver: Solver) -> None:
+    lc = compile_constraints(UNIVERSE.tickers, [LongOnly()])
+    r = solver.return_range(UNIVERSE, lc)
+    assert r.lowest == pytest.approx(UNIVERSE.expected_returns.min(), abs=1e-7)
+    assert r.highest == pytest.approx(UNIVERSE.expected_returns.max(), abs=1e-7)
+
+
+def test_return_range_under_a_cap_is_the_greedy_fill(solver: Solver) -> None:
+    lc = compile_constraints(UNIVERSE.tickers, [LongOnly(), WeightBounds(max_weight=0.25)])
+    top = np.sort(UNIVERSE.expected_returns)[::-1][:4]
+    r = solver.return_range(UNIVERSE, lc)
+    assert r.highest == pytest.approx(0.25 * top.sum(), abs=1e-7)

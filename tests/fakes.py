@@ -1,0 +1,86 @@
+"""In-memory fakes of every port, for unit tests of the domain and use cases."""
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+
+from domain.errors import InfeasibleError, NotFoundError
+from domain.estimation import CovarianceMethod
+from domain.linear import LinearConstraints
+from domain.model import Universe
+from domain.prices import PriceHistory
+from domain.problem import Problem, ReturnRange, Solution, SolverAttempt
+from domain.types import FloatArray
+
+
+def _fill(lc: LinearConstraints, order: Sequence[int]) -> FloatArray:
+    """Start at the lower bounds, pour the rest of the budget into ``order`` up to each upper."""
+    w = np.where(np.isfinite(lc.lower), lc.lower, 0.0).astype(float)
+    left = 1.0 - w.sum()
+    for i in order:
+        room = (lc.upper[i] - w[i]) if np.isfinite(lc.upper[i]) else left
+        take = min(max(room, 0.0), left)
+        w[i] += take
+        left -= take
+    if abs(left) > 1e-12 or np.any(w < lc.lower - 1e-12):
+        raise InfeasibleError("fake: bounds admit no fully invested portfolio")
+    return w
+
+
+class FakeSolver:
+    """Feasible but not optimal for box + budget constraints: pours the budget into assets in
+    ticker order. Enough to test use cases and the invariants of the solver contract."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def solve(self, problem: Problem) -> Solution:
+        self.problems.append(problem)
+        w = _fill(problem.constraints, range(problem.universe.n_assets))
+        return Solution(w, "FAKE", "optimal", (SolverAttempt("FAKE", "optimal"),))
+
+    def return_range(self, universe: Universe, constraints: LinearConstraints) -> ReturnRange:
+        """Exact for box + budget: greedy filling by expected return is the LP optimum."""
+        mu = universe.expected_returns
+        best = _fill(constraints, np.argsort(-mu, kind="stable"))
+        worst = _fill(constraints, np.argsort(mu, kind="stable"))
+        return ReturnRange(float(mu @ worst), float(mu @ best))
+
+
+class SampleRiskEstimator:
+    """Plain sample covariance (ddof=1), or a fixed matrix to test repairs."""
+
+    def __init__(self, fixed: FloatArray | None = None) -> None:
+        self.fixed = fixed
+        self.methods: list[str] = []
+
+    def covariance(self, returns: FloatArray, method: CovarianceMethod) -> FloatArray:
+        self.methods.append(method)
+        if self.fixed is not None:
+            return self.fixed
+        return np.atleast_2d(np.cov(returns, rowvar=False, ddof=1))
+
+
+class InMemoryPriceSource:
+    def __init__(self, history: PriceHistory) -> None:
+        self.history = history
+
+    def load(
+        self,
+        tickers: Sequence[str] | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> PriceHistory:
+        h = self.history
+        if tickers is not None:
+            for t in tickers:
+                if t not in h.tickers:
+                    raise NotFoundError(f"ticker {t!r} is not in the price source")
+            h = h.select(tickers)
+        keep = [
+            i
+            for i, d in enumerate(h.dates)
+            if (start is None or d >= start) and (end is None or d <= end)
+        ]
+        return PriceHistory([h.dates[i] for i in keep], h.tickers, h.closes[keep])
