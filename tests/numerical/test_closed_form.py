@@ -14,9 +14,9 @@ from tests.conftest import random_universe
 QP_CHAINS = [("OSQP",), ("CLARABEL",), ("ECOS",), None]
 CONE_CHAINS = [("CLARABEL",), ("ECOS",), None]
 TOL = 1e-6
-# ECOS, the third fallback, stops a few 1e-6 from the optimum on unconstrained (short-selling)
-# problems even at 1e-10 tolerances: its answers are checked to 1e-5 there.
-ECOS_TOL = 1e-5
+# ECOS, the third fallback, stops up to ~1e-5 from the optimum on unconstrained (short-selling)
+# problems even at 1e-10 tolerances: its answers are checked to 5e-5 there.
+ECOS_TOL = 5e-5
 
 
 def _tol(chain) -> float:
