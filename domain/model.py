@@ -26,11 +26,11 @@ class Asset:
             raise InvalidUniverseError(f"ticker {self.ticker!r} is empty or padded", field="ticker")
 
 
-def check_tickers(tickers: Sequence[str]) -> tuple[str, ...]:
-    """Reject fewer than two assets and duplicates, naming the offending ticker."""
-    if len(tickers) < MIN_ASSETS:
+def check_tickers(tickers: Sequence[str], minimum: int = MIN_ASSETS) -> tuple[str, ...]:
+    """Reject fewer than ``minimum`` assets and duplicates, naming the offending ticker."""
+    if len(tickers) < minimum:
         raise InvalidUniverseError(
-            f"need at least {MIN_ASSETS} assets, got {len(tickers)}", field="tickers"
+            f"need at least {minimum} assets, got {len(tickers)}", field="tickers"
         )
     seen: set[str] = set()
     for ticker in tickers:

@@ -27,7 +27,7 @@ class PriceHistory:
     closes: FloatArray
 
     def __init__(self, dates: Sequence[dt.date], tickers: Sequence[str], closes: object) -> None:
-        names = check_tickers(tickers)
+        names = check_tickers(tickers, minimum=1)
         values = frozen_array(closes, ndim=2)
         if values.shape != (len(dates), len(names)):
             raise InvalidPriceDataError(
