@@ -183,18 +183,7 @@ class CsvPriceSource:
                     f"ticker {missing[0]!r} is not in {self._path.name}", field="tickers"
                 )
             history = history.select(tickers)
-        if start is None and end is None:
-            return history
-        keep = [
-            i
-            for i, d in enumerate(history.dates)
-            if (start is None or d >= start) and (end is None or d <= end)
-        ]
-        return PriceHistory(
-            [history.dates[i] for i in keep],
-            history.tickers,
-            history.closes[keep].reshape(len(keep), len(history.tickers)),
-        )
+        return history.between(start, end)
 
 
 def write_prices(history: PriceHistory, handle: TextIO) -> None:

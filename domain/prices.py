@@ -53,6 +53,16 @@ class PriceHistory:
         object.__setattr__(self, "tickers", names)
         object.__setattr__(self, "closes", values)
 
+    def between(self, start: dt.date | None, end: dt.date | None) -> "PriceHistory":
+        """The rows dated from ``start`` to ``end`` inclusive (None: open on that side)."""
+        keep = [
+            i
+            for i, d in enumerate(self.dates)
+            if (start is None or d >= start) and (end is None or d <= end)
+        ]
+        rows = self.closes[keep].reshape(len(keep), len(self.tickers))
+        return PriceHistory([self.dates[i] for i in keep], self.tickers, rows)
+
     def select(self, tickers: Sequence[str]) -> "PriceHistory":
         """The same history restricted to ``tickers``, in that order."""
         index = {t: i for i, t in enumerate(self.tickers)}

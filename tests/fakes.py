@@ -78,9 +78,4 @@ class InMemoryPriceSource:
                 if t not in h.tickers:
                     raise NotFoundError(f"ticker {t!r} is not in the price source")
             h = h.select(tickers)
-        keep = [
-            i
-            for i, d in enumerate(h.dates)
-            if (start is None or d >= start) and (end is None or d <= end)
-        ]
-        return PriceHistory([h.dates[i] for i in keep], h.tickers, h.closes[keep])
+        return h.between(start, end)
