@@ -9,7 +9,7 @@ defaults (OSQP's 1e-5 would leave weights off by ~1e-4), because pfopt promises 
 
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import cvxpy as cp
 import numpy as np
@@ -53,7 +53,7 @@ def _factor(covariance: FloatArray) -> FloatArray:
     return eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
 
 
-def _constraints(lc: LinearConstraints, w: cp.Variable, scale: cp.Expression | float) -> list:
+def constraint_list(lc: LinearConstraints, w: cp.Variable, scale: cp.Expression | float) -> list:
     """The compiled constraints on w; ``scale`` homogenizes them for the max-Sharpe transform."""
     out = [cp.sum(w) == scale]
     lower, upper = np.isfinite(lc.lower), np.isfinite(lc.upper)
@@ -78,19 +78,21 @@ def _program(problem: Problem) -> tuple[cp.Problem, Callable[[], FloatArray]]:
     w = cp.Variable(universe.n_assets)
     match objective:
         case MinVariance():
-            program = cp.Problem(cp.Minimize(cp.quad_form(w, cov)), _constraints(lc, w, 1.0))
+            program = cp.Problem(cp.Minimize(cp.quad_form(w, cov)), constraint_list(lc, w, 1.0))
         case TargetReturn(target_return=target):
             program = cp.Problem(
-                cp.Minimize(cp.quad_form(w, cov)), [*_constraints(lc, w, 1.0), mu @ w >= target]
+                cp.Minimize(cp.quad_form(w, cov)), [*constraint_list(lc, w, 1.0), mu @ w >= target]
             )
         case TargetRisk(target_volatility=sigma):
             factor = _factor(universe.covariance)
             program = cp.Problem(
-                cp.Maximize(mu @ w), [*_constraints(lc, w, 1.0), cp.norm(factor.T @ w, 2) <= sigma]
+                cp.Maximize(mu @ w),
+                [*constraint_list(lc, w, 1.0), cp.norm(factor.T @ w, 2) <= sigma],
             )
         case MaxUtility(risk_aversion=delta):
             program = cp.Problem(
-                cp.Maximize(mu @ w - 0.5 * delta * cp.quad_form(w, cov)), _constraints(lc, w, 1.0)
+                cp.Maximize(mu @ w - 0.5 * delta * cp.quad_form(w, cov)),
+                constraint_list(lc, w, 1.0),
             )
         case MaxSharpe(risk_free_rate=rf):
             # Cornuejols & Tutuncu: with y = kappa * w and (mu - rf)'y = 1, maximizing the Sharpe
@@ -98,7 +100,7 @@ def _program(problem: Problem) -> tuple[cp.Problem, Callable[[], FloatArray]]:
             kappa = cp.Variable(nonneg=True)
             program = cp.Problem(
                 cp.Minimize(cp.quad_form(w, cov)),
-                [*_constraints(lc, w, kappa), (mu - rf) @ w == 1.0],
+                [*constraint_list(lc, w, kappa), (mu - rf) @ w == 1.0],
             )
 
             def sharpe_weights() -> FloatArray:
@@ -112,7 +114,10 @@ class CvxpySolver:
     """Solve through CVXPY, trying ``chain`` in order within ``time_limit_s`` seconds in all."""
 
     def __init__(
-        self, chain: Sequence[str] = DEFAULT_CHAIN, time_limit_s: float = DEFAULT_TIME_LIMIT_S
+        self,
+        chain: Sequence[str] = DEFAULT_CHAIN,
+        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+        options: Mapping[str, Mapping[str, object]] | None = None,
     ) -> None:
         unknown = [name for name in chain if name.upper() not in _OPTIONS]
         if unknown or not chain:
@@ -125,10 +130,11 @@ class CvxpySolver:
             raise ValidationError("solver time limit must be > 0 seconds", field="time_limit_s")
         self._chain = tuple(name.upper() for name in chain)
         self._time_limit_s = float(time_limit_s)
+        self._options = {name.upper(): dict(opts) for name, opts in (options or {}).items()}
 
     def solve(self, problem: Problem) -> Solution:
         program, read = _program(problem)
-        return self._run(program, read)
+        return self.run(program, read)
 
     def return_range(self, universe: Universe, constraints: LinearConstraints) -> ReturnRange:
         mu = universe.expected_returns
@@ -140,7 +146,7 @@ class CvxpySolver:
                 extremes.append(-sign * np.inf)
         return ReturnRange(extremes[0], extremes[1])
 
-    def _run(
+    def run(
         self,
         program: cp.Problem,
         read: Callable[[], FloatArray],
@@ -158,7 +164,8 @@ class CvxpySolver:
                 attempts.append(SolverAttempt(name, "not installed"))
                 continue
             try:
-                program.solve(solver=name, **_OPTIONS[name](remaining))
+                settings = {**_OPTIONS[name](remaining), **self._options.get(name, {})}
+                program.solve(solver=name, **settings)
             except cp.SolverError as exc:
                 attempts.append(SolverAttempt(name, f"error: {str(exc).splitlines()[0]}"))
                 continue

@@ -40,6 +40,8 @@ class Solution:
     solver: str
     status: SolveStatus
     attempts: tuple[SolverAttempt, ...] = ()
+    kkt_residual: float | None = None
+    """Largest violation of the optimality conditions, where the solver can state it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,364 @@
+"""The exact efficient frontier by a parametric active-set (critical line) method.
+
+For P(lam): min 1/2 w'Sw - lam mu'w  s.t.  1'w = 1, lower <= w <= upper, row limits,
+the solution is piecewise linear in lam >= 0: between breakpoints only the free assets move,
+w(lam) = w0 + lam w1, found from one small KKT system on the free assets. The engine
+
+1. takes the highest-return vertex from an exact LP (HiGHS),
+2. solves P(lam_top) there by a primal active-set method (a few iterations: near the top the
+   vertex is almost optimal, and the iterations resolve ties),
+3. walks lam down to 0 (the minimum-variance portfolio) and up to infinity (the top of the
+   frontier), crossing each breakpoint by a ratio test: a free asset reaches a bound, a fixed
+   asset's gradient or an active row's multiplier changes sign, an inactive row reaches a limit.
+
+Ties (several events at once) are broken deterministically: lowest event kind, then lowest
+index. Each target return, the minimum-variance and the exact max-Sharpe portfolio are then read
+off the path in closed form. The problem is scaled (S by max diag, mu by max |mu|) so the
+tolerances below are relative. Anything the method cannot take (a leverage cap, a singular KKT
+system, cycling) raises ``CriticalLineError`` and the caller falls back to CVXPY.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from adapters.highs_lp import extreme_portfolio
+from domain.linear import LinearConstraints
+from domain.types import FloatArray
+
+TOL = 1e-12
+"""Slopes, gaps and multipliers below this (in scaled units) count as zero."""
+LAM_TOP = 1e4
+"""Where the primal active-set solve starts the path (scaled units): near the LP vertex."""
+SOLVE_RESIDUAL = 1e-9
+
+
+class CriticalLineError(Exception):
+    """The active-set method cannot handle this problem; use the CVXPY route."""
+
+
+@dataclass(slots=True)
+class _Problem:
+    cov: FloatArray  # scaled covariance, (n, n)
+    mu: FloatArray  # scaled expected returns, (n,)
+    lower: FloatArray
+    upper: FloatArray
+    rows: FloatArray  # (m, n)
+    row_lower: FloatArray
+    row_upper: FloatArray
+
+    @property
+    def n(self) -> int:
+        return int(self.mu.shape[0])
+
+
+@dataclass(slots=True)
+class _ActiveSet:
+    free: np.ndarray
+    at_upper: np.ndarray
+    rows: dict[int, int] = field(default_factory=dict)  # row -> +1 upper, -1 lower, 0 equality
+
+    def copy(self) -> "_ActiveSet":
+        return _ActiveSet(self.free.copy(), self.at_upper.copy(), dict(self.rows))
+
+    def bound_values(self, p: _Problem) -> FloatArray:
+        return np.where(self.at_upper, p.upper, p.lower)
+
+
+@dataclass(slots=True)
+class Piece:
+    """The solution for one active set: w(lam) = w0 + lam w1, and the same for S w, the gradient
+    g = S w - lam mu + M' y (zero on free assets) and the row multipliers y (budget first)."""
+
+    active: _ActiveSet
+    row_ids: list[int]
+    w0: FloatArray
+    w1: FloatArray
+    sw0: FloatArray
+    sw1: FloatArray
+    g0: FloatArray
+    g1: FloatArray
+    y0: FloatArray
+    y1: FloatArray
+
+
+@dataclass(slots=True)
+class Segment:
+    lam_lo: float
+    lam_hi: float
+    piece: Piece
+
+
+def _limit(p: _Problem, row: int, side: int) -> float:
+    return float(p.row_lower[row] if side < 0 else p.row_upper[row])
+
+
+def _solve(p: _Problem, a: _ActiveSet) -> Piece:
+    free, fixed = np.flatnonzero(a.free), np.flatnonzero(~a.free)
+    w_fixed = a.bound_values(p)[fixed]
+    row_ids = sorted(a.rows)
+    m = 1 + len(row_ids)
+    normals = (
+        np.vstack([np.ones(p.n), *(p.rows[j] for j in row_ids)]) if row_ids else (np.ones((1, p.n)))
+    )
+    targets = np.array([1.0, *(_limit(p, j, a.rows[j]) for j in row_ids)])
+    f = free.size
+    if f < m:
+        raise CriticalLineError(f"{m} active equalities on {f} free assets")
+    held = fixed[w_fixed != 0.0]
+    s_fixed = p.cov[:, held] @ a.bound_values(p)[held] if held.size else np.zeros(p.n)
+    cov_free = p.cov[:, free]
+    kkt = np.zeros((f + m, f + m))
+    kkt[:f, :f] = cov_free[free]
+    kkt[:f, f:] = normals[:, free].T
+    kkt[f:, :f] = normals[:, free]
+    rhs = np.zeros((f + m, 2))
+    rhs[:f, 0] = -s_fixed[free]
+    rhs[f:, 0] = targets - normals[:, fixed] @ w_fixed
+    rhs[:f, 1] = p.mu[free]
+    try:
+        sol = np.linalg.solve(kkt, rhs)
+    except np.linalg.LinAlgError:
+        raise CriticalLineError("singular KKT system") from None
+    if not np.all(np.isfinite(sol)) or np.max(np.abs(kkt @ sol - rhs)) > SOLVE_RESIDUAL * (
+        1.0 + np.max(np.abs(rhs)) + np.max(np.abs(sol))
+    ):
+        raise CriticalLineError("ill-conditioned KKT system")
+    w0, w1 = np.zeros(p.n), np.zeros(p.n)
+    w0[free], w0[fixed], w1[free] = sol[:f, 0], w_fixed, sol[:f, 1]
+    sw0 = cov_free @ sol[:f, 0] + s_fixed
+    sw1 = cov_free @ sol[:f, 1]
+    y0, y1 = sol[f:, 0], sol[f:, 1]
+    g0 = sw0 + normals.T @ y0
+    g1 = sw1 - p.mu + normals.T @ y1
+    return Piece(a.copy(), row_ids, w0, w1, sw0, sw1, g0, g1, y0, y1)
+
+
+def _first(steps: FloatArray) -> tuple[float, int]:
+    """Smallest non-negative step and its index (lowest index on ties); inf when none."""
+    if steps.size == 0:
+        return np.inf, -1
+    best = float(np.min(steps))
+    if not np.isfinite(best):
+        return np.inf, -1
+    ties = np.flatnonzero(steps <= best + TOL * (1.0 + abs(best)))
+    return best, int(ties[0])
+
+
+def _steps(gap: FloatArray, rate: FloatArray, mask: np.ndarray) -> FloatArray:
+    """Step at which ``gap + step * rate`` reaches 0, for entries where it moves toward 0."""
+    out = np.full(gap.shape, np.inf)
+    moving = mask & (rate < -TOL)
+    out[moving] = np.maximum(gap[moving] / -rate[moving], 0.0)
+    return out
+
+
+def _next_event(p: _Problem, c: Piece, lam: float, s: float) -> tuple[float, int, int, int]:
+    """(step, kind, index, side) of the first event moving lam by s * step (s = +1 or -1).
+
+    kinds: 0 a free asset reaches a bound, 1 an inactive row reaches a limit,
+    2 a fixed asset's gradient changes sign (release), 3 an active row's multiplier does.
+    """
+    a = c.active
+    w, dw = c.w0 + lam * c.w1, s * c.w1
+    g, dg = c.g0 + lam * c.g1, s * c.g1
+    events: list[tuple[float, int, int, int]] = []
+    up = _steps(p.upper - w, -dw, a.free & np.isfinite(p.upper))
+    down = _steps(w - p.lower, dw, a.free & np.isfinite(p.lower))
+    for steps, side in ((up, 1), (down, -1)):
+        step, i = _first(steps)
+        events.append((step, 0, i, side))
+    inactive = np.ones(p.rows.shape[0], dtype=bool)
+    inactive[list(a.rows)] = False
+    if p.rows.shape[0]:
+        v, dv = p.rows @ w, p.rows @ dw
+        for steps, side in (
+            (_steps(p.row_upper - v, -dv, inactive & np.isfinite(p.row_upper)), 1),
+            (_steps(v - p.row_lower, dv, inactive & np.isfinite(p.row_lower)), -1),
+        ):
+            step, j = _first(steps)
+            events.append((step, 1, j, side))
+    step, i = _first(_steps(g, dg, ~a.free & ~a.at_upper))
+    events.append((step, 2, i, 0))
+    step, i = _first(_steps(-g, -dg, ~a.free & a.at_upper))
+    events.append((step, 2, i, 0))
+    if c.row_ids:
+        y, dy = (c.y0 + lam * c.y1)[1:], s * c.y1[1:]
+        sides = np.array([a.rows[j] for j in c.row_ids])
+        step_hi, k_hi = _first(_steps(y, dy, sides > 0))
+        step_lo, k_lo = _first(_steps(-y, -dy, sides < 0))
+        events.append((step_hi, 3, c.row_ids[k_hi] if k_hi >= 0 else -1, 0))
+        events.append((step_lo, 3, c.row_ids[k_lo] if k_lo >= 0 else -1, 0))
+    best = min(e[0] for e in events)
+    if not np.isfinite(best):
+        return np.inf, -1, -1, 0
+    tied = [e for e in events if e[0] <= best + TOL * (1.0 + best)]
+    return min(tied, key=lambda e: (e[1], e[2]))
+
+
+def _apply(a: _ActiveSet, kind: int, index: int, side: int) -> None:
+    if kind == 0:
+        a.free[index], a.at_upper[index] = False, side > 0
+    elif kind == 1:
+        a.rows[index] = side
+    elif kind == 2:
+        a.free[index] = True
+    else:
+        del a.rows[index]
+
+
+def _walk(p: _Problem, a: _ActiveSet, lam: float, s: float, cap: int) -> list[Segment]:
+    """Follow the path from ``lam`` down to 0 (s = -1) or up to infinity (s = +1)."""
+    segments: list[Segment] = []
+    for _ in range(cap):
+        piece = _solve(p, a)
+        step, kind, index, side = _next_event(p, piece, lam, s)
+        end = lam if s < 0 else np.inf
+        if step >= end:
+            lo, hi = (0.0, lam) if s < 0 else (lam, np.inf)
+            if hi > lo:
+                segments.append(Segment(lo, hi, piece))
+            return segments
+        new = lam + s * step
+        if step > 0:
+            segments.append(Segment(min(lam, new), max(lam, new), piece))
+        _apply(a, kind, index, side)
+        lam = new
+    raise CriticalLineError("too many breakpoints (cycling on a degenerate problem)")
+
+
+def _rank(matrix: FloatArray) -> int:
+    return int(np.linalg.matrix_rank(matrix, tol=1e-10)) if matrix.size else 0
+
+
+def _free_one(a: _ActiveSet, w: FloatArray, normals: FloatArray) -> bool:
+    """Free the largest held asset that makes ``normals`` independent on the free set."""
+    for i in np.argsort(-np.abs(w) * ~a.free, kind="stable"):
+        if a.free[i]:
+            continue
+        a.free[i] = True
+        if _rank(normals[:, a.free]) == normals.shape[0]:
+            return True
+        a.free[i] = False
+    return False
+
+
+def _initial_set(p: _Problem, w: FloatArray) -> tuple[_ActiveSet, FloatArray]:
+    """The working set at a vertex: bounds and limits that hold with equality, kept linearly
+    independent (freeing an asset held at a bound where a row needs one)."""
+    scale = 1e-9
+    free = (w > p.lower + scale) & (w < p.upper - scale)
+    at_upper = ~free & (np.abs(w - p.upper) <= np.abs(w - p.lower))
+    a = _ActiveSet(free, at_upper)
+    w = np.where(free, w, a.bound_values(p))
+    wanted: list[tuple[int, int]] = []
+    for j in range(p.rows.shape[0]):
+        v = float(p.rows[j] @ w)
+        if p.row_lower[j] == p.row_upper[j]:
+            wanted.append((j, 0))
+        elif abs(v - p.row_upper[j]) <= scale:
+            wanted.append((j, 1))
+        elif abs(v - p.row_lower[j]) <= scale:
+            wanted.append((j, -1))
+    normals: list[FloatArray] = []
+    for j, side in [(-1, 0), *wanted]:
+        row = np.ones(p.n) if j < 0 else p.rows[j]
+        trial = np.vstack([*normals, row])
+        if _rank(trial[:, a.free]) < trial.shape[0] and not _free_one(a, w, trial):
+            if side == 0:
+                raise CriticalLineError("equality rows are linearly dependent")
+            continue
+        normals.append(row)
+        if j >= 0:
+            a.rows[j] = side
+    return a, w
+
+
+def _primal(p: _Problem, w: FloatArray, lam: float, cap: int) -> _ActiveSet:
+    """Primal active-set method for P(lam) from the feasible vertex ``w``."""
+    a, w = _initial_set(p, w)
+    for _ in range(cap):
+        piece = _solve(p, a)
+        step = piece.w0 + lam * piece.w1 - w
+        if np.max(np.abs(step)) <= TOL * 10:
+            g = piece.g0 + lam * piece.g1
+            violation = np.where(~a.free & ~a.at_upper, -g, np.where(~a.free, g, -np.inf))
+            worst_asset = int(np.argmax(violation))
+            worst, kind, index = float(violation[worst_asset]), 2, worst_asset
+            y = (piece.y0 + lam * piece.y1)[1:]
+            for k, j in enumerate(piece.row_ids):
+                side = a.rows[j]
+                v = -y[k] if side > 0 else (y[k] if side < 0 else -np.inf)
+                if v > worst:
+                    worst, kind, index = float(v), 3, j
+            if worst <= TOL * 10:
+                return a
+            _apply(a, kind, index, 0)
+            continue
+        alpha, blocking = 1.0, None
+        for steps, side in (
+            (_steps(p.upper - w, -step, a.free & np.isfinite(p.upper)), 1),
+            (_steps(w - p.lower, step, a.free & np.isfinite(p.lower)), -1),
+        ):
+            s, i = _first(steps)
+            if s < alpha:
+                alpha, blocking = s, (0, i, side)
+        if p.rows.shape[0]:
+            inactive = np.ones(p.rows.shape[0], dtype=bool)
+            inactive[list(a.rows)] = False
+            v, dv = p.rows @ w, p.rows @ step
+            for steps, side in (
+                (_steps(p.row_upper - v, -dv, inactive & np.isfinite(p.row_upper)), 1),
+                (_steps(v - p.row_lower, dv, inactive & np.isfinite(p.row_lower)), -1),
+            ):
+                s, j = _first(steps)
+                if s < alpha:
+                    alpha, blocking = s, (1, j, side)
+        w = w + alpha * step
+        if blocking is not None:
+            _apply(a, *blocking)
+            if blocking[0] == 0:
+                w[blocking[1]] = a.bound_values(p)[blocking[1]]
+    raise CriticalLineError("primal active-set method did not converge")
+
+
+@dataclass(slots=True)
+class CriticalLinePath:
+    """The whole frontier as segments of increasing lam (scaled units); ``mu``/``cov`` scales
+    turn scaled quantities back into annualized ones."""
+
+    segments: list[Segment]
+    mu_scale: float
+    cov_scale: float
+
+
+def trace(
+    covariance: FloatArray, expected_returns: FloatArray, lc: LinearConstraints
+) -> CriticalLinePath:
+    """Trace the efficient frontier exactly; raise ``CriticalLineError`` when it cannot."""
+    if lc.leverage is not None and not lc.long_only:
+        raise CriticalLineError("a gross leverage cap is not a linear bound")
+    cov_scale = float(np.max(np.diag(covariance)))
+    mu_scale = float(np.max(np.abs(expected_returns))) or 1.0
+    if cov_scale <= 0:
+        raise CriticalLineError("zero covariance")
+    rows = lc.matrix()
+    p = _Problem(
+        covariance / cov_scale,
+        expected_returns / mu_scale,
+        np.asarray(lc.lower, dtype=float),
+        np.asarray(lc.upper, dtype=float),
+        rows,
+        np.array([r.lower for r in lc.rows], dtype=float),
+        np.array([r.upper for r in lc.rows], dtype=float),
+    )
+    cap = 20 * (p.n + rows.shape[0]) + 100
+    vertex = extreme_portfolio(-expected_returns, lc)
+    top = _primal(p, vertex, LAM_TOP, cap)
+    down = _walk(p, top.copy(), LAM_TOP, -1.0, cap)
+    up = _walk(p, top, LAM_TOP, 1.0, cap)
+    segments = sorted(down + up, key=lambda seg: seg.lam_lo)
+    last = segments[-1].piece
+    if np.max(np.abs(last.w1)) > TOL * 100:
+        raise CriticalLineError("expected return is unbounded along the frontier")
+    return CriticalLinePath(segments, mu_scale, cov_scale)

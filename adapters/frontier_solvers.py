@@ -1,0 +1,232 @@
+"""``FrontierSolver`` adapters: the exact critical-line path, and CVXPY with a target Parameter.
+
+The critical line is the main engine: it traces the whole frontier once and reads every point,
+the minimum-variance and the max-Sharpe portfolio off the path in closed form. When it cannot
+(a gross leverage cap, a singular KKT system), the CVXPY route takes over and the result says
+so. The CVXPY route compiles the problem once with the target return as a ``cp.Parameter``
+(DPP), so each point only updates the parameter and warm-starts the solver.
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+
+import cvxpy as cp
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from adapters.critical_line import CriticalLineError, CriticalLinePath, Piece, Segment, trace
+from adapters.cvxpy_solver import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S, CvxpySolver, constraint_list
+from adapters.highs_lp import extreme_portfolio
+from domain.errors import InfeasibleError
+from domain.linear import LinearConstraints
+from domain.model import Universe
+from domain.objectives import MaxSharpe, MinVariance
+from domain.problem import Problem, ReturnRange, Solution, SolverAttempt
+from domain.types import FloatArray
+
+RETURN_TOLERANCE = 1e-9
+
+
+def _above_range(target: float, highest: float) -> InfeasibleError:
+    return InfeasibleError(
+        f"target return {target:.4g} is above the highest return reachable under these "
+        f"constraints ({highest:.4g})",
+        field="target_return",
+    )
+
+
+def _no_excess_return(rf: float, highest: float) -> InfeasibleError:
+    return InfeasibleError(
+        f"max Sharpe needs a portfolio returning more than the risk-free rate {rf:.4g}, but the "
+        f"highest return reachable under these constraints is {highest:.4g}",
+        field="risk_free_rate",
+    )
+
+
+class CriticalLineFrontier:
+    """Frontier read off an exact piecewise-linear path w(lam) = w0 + lam w1."""
+
+    method = "critical_line"
+    notes: tuple[str, ...] = ()
+
+    def __init__(self, universe: Universe, lc: LinearConstraints, path: CriticalLinePath):
+        self._mu = universe.expected_returns
+        self._lc = lc
+        self._segments = path.segments
+        self._cov_scale = path.cov_scale
+        self._r0 = np.array([self._mu @ s.piece.w0 for s in path.segments])
+        self._r1 = np.array([self._mu @ s.piece.w1 for s in path.segments])
+        lo = np.array([s.lam_lo for s in path.segments])
+        self._r_lo = self._r0 + lo * self._r1
+        top = path.segments[-1]
+        self._highest = float(
+            self._r0[-1] + (0.0 if math.isinf(top.lam_hi) else top.lam_hi) * self._r1[-1]
+        )
+
+    def return_range(self) -> ReturnRange:
+        return ReturnRange(float(self._r_lo[0]), self._highest)
+
+    def _at(self, k: int, lam: float) -> Solution:
+        piece = self._segments[k].piece
+        weights = piece.w0 + lam * piece.w1
+        residual = _kkt_residual(piece, lam, weights, self._lc) * 1.0
+        attempt = (SolverAttempt("critical_line", "optimal"),)
+        return Solution(weights, "critical_line", "optimal", attempt, residual)
+
+    def min_variance(self) -> Solution:
+        return self._at(0, 0.0)
+
+    def at_return(self, target_return: float) -> Solution:
+        if target_return > self._highest + RETURN_TOLERANCE:
+            raise _above_range(target_return, self._highest)
+        if target_return <= self._r_lo[0]:
+            return self.min_variance()
+        k = int(np.searchsorted(self._r_lo, target_return, side="right")) - 1
+        while k < len(self._segments) - 1 and self._r1[k] <= 0:
+            k += 1
+        lam = (
+            (target_return - self._r0[k]) / self._r1[k]
+            if self._r1[k] > 0
+            else (self._segments[k].lam_lo)
+        )
+        seg = self._segments[k]
+        return self._at(k, float(np.clip(lam, seg.lam_lo, seg.lam_hi)))
+
+    def max_sharpe(self, risk_free_rate: float) -> Solution:
+        best: tuple[float, int, float] | None = None
+        for k, seg in enumerate(self._segments):
+            for lam in _sharpe_candidates(seg, self._r0[k] - risk_free_rate, self._r1[k]):
+                variance = _variance(seg.piece, lam)
+                excess = self._r0[k] + lam * self._r1[k] - risk_free_rate
+                if variance <= 0 or excess <= 0:
+                    continue
+                ratio = excess / math.sqrt(variance)
+                if best is None or ratio > best[0]:
+                    best = (ratio, k, lam)
+        if best is None:
+            raise _no_excess_return(risk_free_rate, self._highest)
+        return self._at(best[1], best[2])
+
+
+def _variance(piece: Piece, lam: float) -> float:
+    a, b, c = piece.w0 @ piece.sw0, piece.w0 @ piece.sw1, piece.w1 @ piece.sw1
+    return float(a + 2 * b * lam + c * lam * lam)
+
+
+def _sharpe_candidates(seg: Segment, p: float, q: float) -> list[float]:
+    """Segment ends and the stationary point of (p + q lam) / sqrt(A + 2B lam + C lam^2)."""
+    piece = seg.piece
+    a, b, c = piece.w0 @ piece.sw0, piece.w0 @ piece.sw1, piece.w1 @ piece.sw1
+    out = [seg.lam_lo] + ([seg.lam_hi] if math.isfinite(seg.lam_hi) else [])
+    denominator = q * b - p * c
+    if denominator != 0:
+        star = (p * b - q * a) / denominator
+        if seg.lam_lo < star < seg.lam_hi:
+            out.append(float(star))
+    return out
+
+
+def _kkt_residual(piece: Piece, lam: float, w: FloatArray, lc: LinearConstraints) -> float:
+    """Largest violation of the KKT conditions of P(lam) at w, in scaled units: stationarity on
+    free assets, sign of the bound and row multipliers, and primal feasibility."""
+    a = piece.active
+    g = piece.g0 + lam * piece.g1
+    stationarity = float(np.max(np.abs(g[a.free]), initial=0.0))
+    dual = float(np.max(np.where(a.at_upper, g, -g)[~a.free], initial=0.0))
+    y = (piece.y0 + lam * piece.y1)[1:]
+    for k, j in enumerate(piece.row_ids):
+        side = a.rows[j]
+        dual = max(dual, -side * y[k])
+    primal = max(
+        abs(float(w.sum()) - 1.0),
+        float(np.max(lc.lower - w, initial=0.0)),
+        float(np.max(w - lc.upper, initial=0.0)),
+    )
+    for row in lc.rows:
+        v = float(row.coefficients @ w)
+        primal = max(primal, row.lower - v, v - row.upper)
+    return max(stationarity, dual, primal, 0.0)
+
+
+class CvxpyFrontier:
+    """Frontier by repeated solves of one compiled CVXPY program (target as a Parameter)."""
+
+    method = "cvxpy"
+
+    def __init__(
+        self,
+        universe: Universe,
+        lc: LinearConstraints,
+        solver: CvxpySolver,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self._universe, self._lc, self._solver, self.notes = universe, lc, solver, notes
+        self._w = cp.Variable(universe.n_assets)
+        self._target = cp.Parameter()
+        cov = cp.psd_wrap(universe.covariance)
+        self._program = cp.Problem(
+            cp.Minimize(cp.quad_form(self._w, cov)),
+            [
+                *constraint_list(lc, self._w, 1.0),
+                universe.expected_returns @ self._w >= self._target,
+            ],
+        )
+        self._range: ReturnRange | None = None
+
+    def return_range(self) -> ReturnRange:
+        if self._range is None:
+            mu = self._universe.expected_returns
+            lowest = float(mu @ self.min_variance().weights)
+            self._range = ReturnRange(lowest, float(mu @ extreme_portfolio(-mu, self._lc)))
+        return self._range
+
+    def min_variance(self) -> Solution:
+        return self._solver.solve(Problem(self._universe, self._lc, MinVariance()))
+
+    def max_sharpe(self, risk_free_rate: float) -> Solution:
+        highest = self.return_range().highest
+        if highest <= risk_free_rate + RETURN_TOLERANCE:
+            raise _no_excess_return(risk_free_rate, highest)
+        return self._solver.solve(Problem(self._universe, self._lc, MaxSharpe(risk_free_rate)))
+
+    def at_return(self, target_return: float) -> Solution:
+        highest = self.return_range().highest
+        if target_return > highest + RETURN_TOLERANCE:
+            raise _above_range(target_return, highest)
+        self._target.value = target_return
+        return self._solver.run(self._program, lambda: np.asarray(self._w.value, dtype=float))
+
+
+class CvxpyFrontierSolver:
+    def __init__(
+        self,
+        chain: Sequence[str] = DEFAULT_CHAIN,
+        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+        options: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> None:
+        self._solver = CvxpySolver(chain, time_limit_s, options)
+
+    def prepare(
+        self, universe: Universe, constraints: LinearConstraints, notes: tuple[str, ...] = ()
+    ) -> CvxpyFrontier:
+        return CvxpyFrontier(universe, constraints, self._solver, notes)
+
+
+class CriticalLineFrontierSolver:
+    """The exact path, with BLAS pinned to ``blas_threads`` while tracing (small dense solves
+    are slower with threads on these machines), falling back to ``fallback``."""
+
+    def __init__(
+        self, fallback: CvxpyFrontierSolver | None = None, blas_threads: int | None = 1
+    ) -> None:
+        self._fallback = fallback or CvxpyFrontierSolver()
+        self._blas_threads = blas_threads
+
+    def prepare(self, universe: Universe, constraints: LinearConstraints):
+        try:
+            with threadpool_limits(limits=self._blas_threads, user_api="blas"):
+                path = trace(universe.covariance, universe.expected_returns, constraints)
+        except CriticalLineError as reason:
+            note = f"critical line not used ({reason}); frontier traced with CVXPY"
+            return self._fallback.prepare(universe, constraints, (note,))
+        return CriticalLineFrontier(universe, constraints, path)
