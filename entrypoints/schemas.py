@@ -6,7 +6,9 @@ here, and the field names are the public contract. Rates are annualized decimals
 
 import msgspec
 
+from application.compute_frontier import FrontierRun
 from application.optimize_portfolio import OptimizationResult
+from domain.frontier import FrontierPoint
 from domain.objectives import Objective
 
 
@@ -64,3 +66,68 @@ def objective_parameters(objective: Objective) -> dict[str, float]:
     """The objective's numeric parameters by name (target_return, risk_aversion...)."""
     fields = ("target_return", "target_volatility", "risk_free_rate", "risk_aversion")
     return {name: float(getattr(objective, name)) for name in fields if hasattr(objective, name)}
+
+
+class FrontierPointBody(msgspec.Struct, kw_only=True):
+    target_return: float
+    status: str
+    solver: str
+    expected_return: float | None = None
+    volatility: float | None = None
+    sharpe: float | None = None
+    kkt_residual: float | None = None
+    weights: dict[str, float] | None = None
+    detail: str | None = None
+
+    @classmethod
+    def from_domain(cls, point: FrontierPoint, tickers: tuple[str, ...]) -> "FrontierPointBody":
+        m, w = point.metrics, point.weights
+        return cls(
+            target_return=point.target_return,
+            status=point.status,
+            solver=point.solver,
+            expected_return=m.expected_return if m else None,
+            volatility=m.volatility if m else None,
+            sharpe=m.sharpe if m else None,
+            kkt_residual=point.kkt_residual,
+            weights=None if w is None else {t: float(x) for t, x in zip(tickers, w, strict=True)},
+            detail=point.detail,
+        )
+
+
+class ReturnRangeBody(msgspec.Struct):
+    lowest: float
+    highest: float
+
+
+class FrontierResponse(msgspec.Struct, kw_only=True):
+    status: str
+    method: str
+    risk_free_rate: float
+    return_range: ReturnRangeBody
+    points: list[FrontierPointBody]
+    max_sharpe: FrontierPointBody | None
+    min_variance: FrontierPointBody
+    notes: list[str]
+    warnings: list[str]
+    window: WindowBody
+    duration_ms: float
+
+    @classmethod
+    def from_domain(cls, run: FrontierRun) -> "FrontierResponse":
+        f = run.frontier
+        return cls(
+            status=f.status,
+            method=f.method,
+            risk_free_rate=f.risk_free_rate,
+            return_range=ReturnRangeBody(f.return_range.lowest, f.return_range.highest),
+            points=[FrontierPointBody.from_domain(p, f.tickers) for p in f.points],
+            max_sharpe=None
+            if f.max_sharpe is None
+            else FrontierPointBody.from_domain(f.max_sharpe, f.tickers),
+            min_variance=FrontierPointBody.from_domain(f.min_variance, f.tickers),
+            notes=list(f.notes),
+            warnings=list(run.warnings),
+            window=WindowBody(run.start.isoformat(), run.end.isoformat(), run.n_observations),
+            duration_ms=round(run.duration_ms, 3),
+        )

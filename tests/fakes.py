@@ -79,3 +79,59 @@ class InMemoryPriceSource:
                     raise NotFoundError(f"ticker {t!r} is not in the price source")
             h = h.select(tickers)
         return h.between(start, end)
+
+
+class FakeFrontier:
+    """A straight-line 'frontier' between two fixed portfolios: enough for use-case tests."""
+
+    method = "fake"
+    notes: tuple[str, ...] = ()
+
+    def __init__(self, universe: Universe, highest: float = float("inf")) -> None:
+        self._mu = universe.expected_returns
+        n = universe.n_assets
+        self._low = np.full(n, 1.0 / n)
+        self._high = np.eye(n)[int(np.argmax(self._mu))]
+        self._highest = highest if highest != float("inf") else float(self._mu.max())
+
+    def return_range(self) -> ReturnRange:
+        return ReturnRange(float(self._mu @ self._low), self._highest)
+
+    def min_variance(self) -> Solution:
+        return Solution(self._low, "fake", "optimal")
+
+    def max_sharpe(self, risk_free_rate: float) -> Solution:
+        return Solution(self._high, "fake", "optimal")
+
+    def at_return(self, target_return: float) -> Solution:
+        lo, hi = self.return_range().lowest, float(self._mu @ self._high)
+        if target_return > self._highest + 1e-12:
+            raise InfeasibleError(f"target return {target_return:.4g} is above the highest")
+        t = min(max((target_return - lo) / (hi - lo), 0.0), 1.0)
+        return Solution((1 - t) * self._low + t * self._high, "fake", "optimal")
+
+
+class FakeFrontierSolver:
+    def __init__(self, highest: float = float("inf")) -> None:
+        self.highest = highest
+
+    def prepare(self, universe: Universe, constraints: LinearConstraints) -> FakeFrontier:
+        return FakeFrontier(universe, self.highest)
+
+
+class RecordingProgress:
+    def __init__(self) -> None:
+        self.events: list[tuple[int, int, str]] = []
+
+    def report(self, current: int, total: int, message: str) -> None:
+        self.events.append((current, total, message))
+
+
+class CancelAfter:
+    """Cancels once ``progress`` has recorded ``k`` events."""
+
+    def __init__(self, progress: RecordingProgress, k: int) -> None:
+        self.progress, self.k = progress, k
+
+    def is_cancelled(self) -> bool:
+        return len(self.progress.events) >= self.k

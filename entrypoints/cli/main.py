@@ -1,8 +1,9 @@
-"""``pfopt``: optimize portfolios from the command line."""
+"""``pfopt``: optimize portfolios and trace efficient frontiers from the command line."""
 
-import datetime as dt
+import csv
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import msgspec
@@ -10,20 +11,26 @@ from rich.console import Console
 
 from adapters.csv_prices import write_prices
 from adapters.csv_tables import write_sector_map
-from application.estimate_universe import EstimationSettings
+from application.compute_frontier import ComputeFrontierCommand
 from application.generate_sample_prices import GenerateSamplePricesCommand
 from application.optimize_portfolio import OptimizePortfolioCommand
-from domain.estimation import DEFAULT_EMA_SPAN, PERIODS_PER_YEAR
-from domain.model import Asset, Portfolio
-from domain.returns import DEFAULT_MIN_OBSERVATIONS
+from domain.frontier import DEFAULT_POINTS
 from entrypoints.cli.errors import report
-from entrypoints.cli.options import build_constraints, build_objective
-from entrypoints.cli.render import print_optimization
+from entrypoints.cli.options import (
+    build_objective,
+    estimation_from,
+    portfolio_from,
+    solver_overrides,
+    split_list,
+    universe_options,
+)
+from entrypoints.cli.progress import RichProgress
+from entrypoints.cli.render import print_frontier, print_optimization
 from entrypoints.container import Container
-from entrypoints.schemas import OptimizationResponse
+from entrypoints.schemas import FrontierResponse, OptimizationResponse
 
 OBJECTIVES = ("max-sharpe", "min-variance", "target-return", "target-risk", "max-utility")
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+PRICES = click.argument("prices", type=click.Path(path_type=Path))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,26 +97,28 @@ def sample_data(
             write_sector_map(market.sectors, handle)
 
 
-def _tickers(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [t.strip() for t in value.split(",") if t.strip()]
+def _portfolio(container: Container, prices: Path, opts: dict[str, Any]):
+    source = container.csv_prices(path=prices)
+    names = split_list(opts["tickers"]) or list(source.load().tickers)
+    return source, portfolio_from(prices.stem, names, opts)
+
+
+def _print_json(doc: msgspec.Struct) -> None:
+    click.echo(msgspec.json.format(msgspec.json.encode(doc), indent=2).decode())
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command()
-@click.argument("prices", type=click.Path(path_type=Path))
+@PRICES
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="max-sharpe", show_default=True)
 @click.option(
     "--target",
     type=float,
     help="Annualized decimal: return for target-return, volatility for target-risk.",
-)
-@click.option(
-    "--risk-free",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Annualized risk-free rate, decimal (0.04 = 4 %).",
 )
 @click.option(
     "--risk-aversion",
@@ -118,142 +127,92 @@ def _tickers(value: str | None) -> list[str] | None:
     show_default=True,
     help="Risk aversion for max-utility: maximize mu'w - (a/2) w'Sw.",
 )
-@click.option("--min-weight", type=float, help="Minimum weight of every asset (decimal).")
-@click.option("--max-weight", type=float, help="Maximum weight of every asset (decimal).")
-@click.option(
-    "--bound",
-    "bounds",
-    multiple=True,
-    metavar="TICKER=MIN:MAX",
-    help="Per-asset weight bounds; repeatable.",
-)
-@click.option("--sector-map", type=click.Path(path_type=Path), help="CSV with ticker,sector.")
-@click.option(
-    "--sector-limit",
-    "sector_limits",
-    multiple=True,
-    metavar="SECTOR=MIN:MAX",
-    help="Total weight of a sector; repeatable.",
-)
-@click.option(
-    "--factor-loadings",
-    type=click.Path(path_type=Path),
-    help="CSV with ticker,<factor>,... loadings.",
-)
-@click.option(
-    "--factor-limit",
-    "factor_limits",
-    multiple=True,
-    metavar="FACTOR=MIN:MAX",
-    help="Bounds on the portfolio's exposure to a factor; repeatable.",
-)
-@click.option("--allow-short", is_flag=True, help="Allow negative weights.")
-@click.option("--leverage", type=float, help="Cap on gross exposure sum|w| (with --allow-short).")
-@click.option(
-    "--covariance",
-    type=click.Choice(["ledoit-wolf", "oas", "sample"]),
-    default="ledoit-wolf",
-    show_default=True,
-)
-@click.option(
-    "--returns",
-    "returns_method",
-    type=click.Choice(["mean", "geometric", "ema"]),
-    default="mean",
-    show_default=True,
-)
-@click.option("--ema-span", type=int, default=DEFAULT_EMA_SPAN, show_default=True)
-@click.option("--periods-per-year", type=int, default=PERIODS_PER_YEAR, show_default=True)
-@click.option(
-    "--min-observations",
-    type=int,
-    default=DEFAULT_MIN_OBSERVATIONS,
-    show_default=True,
-    help="Fewest daily returns accepted for estimation.",
-)
-@click.option("--tickers", help="Comma-separated subset of the file's tickers.")
-@click.option("--start", type=DATE, help="First date used (YYYY-MM-DD).")
-@click.option("--end", type=DATE, help="Last date used (YYYY-MM-DD).")
-@click.option(
-    "--solver-chain",
-    help="Comma-separated solvers to try in order (default OSQP,CLARABEL,ECOS,SCS).",
-)
-@click.option("--time-limit", type=float, help="Seconds for the whole solve (default 30).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of tables.")
+@universe_options
 @click.pass_obj
 def optimize(
     container: Container,
     prices: Path,
     objective: str,
     target: float | None,
-    risk_free: float,
     risk_aversion: float,
-    min_weight: float | None,
-    max_weight: float | None,
-    bounds: tuple[str, ...],
-    sector_map: Path | None,
-    sector_limits: tuple[str, ...],
-    factor_loadings: Path | None,
-    factor_limits: tuple[str, ...],
-    allow_short: bool,
-    leverage: float | None,
-    covariance: str,
-    returns_method: str,
-    ema_span: int,
-    periods_per_year: int,
-    min_observations: int,
-    tickers: str | None,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    solver_chain: str | None,
-    time_limit: float | None,
-    as_json: bool,
+    **opts: Any,
 ) -> None:
     """Optimize one portfolio from a price CSV (wide: date + one column per ticker; or long:
     date,ticker,close)."""
-    constraints = build_constraints(
-        allow_short=allow_short,
-        leverage=leverage,
-        min_weight=min_weight,
-        max_weight=max_weight,
-        bounds=bounds,
-        sector_map=sector_map,
-        sector_limits=sector_limits,
-        factor_loadings=factor_loadings,
-        factor_limits=factor_limits,
-    )
-    goal = build_objective(objective, target, risk_free, risk_aversion)
-    source = container.csv_prices(path=prices)
-    names = _tickers(tickers) or list(source.load().tickers)
-    solver_args = {}
-    if solver_chain is not None:
-        solver_args["solver__chain"] = _tickers(solver_chain)
-    if time_limit is not None:
-        solver_args["solver__time_limit_s"] = time_limit
-    use_case = container.optimize_portfolio(prices=source, **solver_args)
+    source, portfolio = _portfolio(container, prices, opts)
+    goal = build_objective(objective, target, opts["risk_free"], risk_aversion)
+    use_case = container.optimize_portfolio(prices=source, **solver_overrides(opts, "solver"))
     result = use_case.execute(
         OptimizePortfolioCommand(
-            portfolio=Portfolio(prices.stem, tuple(Asset(t) for t in names), constraints),
+            portfolio=portfolio,
             objective=goal,
-            estimation=EstimationSettings(
-                covariance=covariance.replace("-", "_"),
-                returns=returns_method,  # type: ignore[arg-type]
-                periods_per_year=periods_per_year,
-                ema_span=ema_span,
-                min_observations=min_observations,
-                start=start.date() if start else None,
-                end=end.date() if end else None,
-            ),
-            risk_free_rate=risk_free,
+            estimation=estimation_from(opts),
+            risk_free_rate=opts["risk_free"],
         )
     )
-    doc = OptimizationResponse.from_domain(result, risk_free)
-    if as_json:
-        click.echo(msgspec.json.format(msgspec.json.encode(doc), indent=2).decode())
+    doc = OptimizationResponse.from_domain(result, opts["risk_free"])
+    if opts["as_json"]:
+        _print_json(doc)
         return
-    for warning in doc.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    _warn(doc.warnings)
     print_optimization(doc, Console(soft_wrap=True))
+
+
+def _write_frontier_csv(doc: FrontierResponse, path: Path) -> None:
+    tickers = list(doc.min_variance.weights)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(
+            ["target_return", "expected_return", "volatility", "sharpe", "status", *tickers]
+        )
+        for p in doc.points:
+            weights = [p.weights.get(t, "") for t in tickers] if p.weights else [""] * len(tickers)
+            writer.writerow(
+                [p.target_return, p.expected_return, p.volatility, p.sharpe, p.status, *weights]
+            )
+
+
+@cli.command()
+@PRICES
+@click.option(
+    "--points",
+    default=DEFAULT_POINTS,
+    show_default=True,
+    help="Number of frontier points (2 to 200).",
+)
+@click.option(
+    "--csv",
+    "csv_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the points (metrics and weights) to this CSV.",
+)
+@universe_options
+@click.pass_obj
+def frontier(
+    container: Container, prices: Path, points: int, csv_out: Path | None, **opts: Any
+) -> None:
+    """Trace the efficient frontier from the minimum-variance portfolio to the highest
+    reachable return, with the exact max-Sharpe portfolio."""
+    source, portfolio = _portfolio(container, prices, opts)
+    command = ComputeFrontierCommand(
+        portfolio=portfolio,
+        n_points=points,
+        risk_free_rate=opts["risk_free"],
+        estimation=estimation_from(opts),
+    )
+    with RichProgress() as progress:
+        use_case = container.compute_frontier(
+            prices=source, progress=progress, **solver_overrides(opts, "frontier_solver__fallback")
+        )
+        run = use_case.execute(command)
+    doc = FrontierResponse.from_domain(run)
+    if csv_out is not None:
+        _write_frontier_csv(doc, csv_out)
+    if opts["as_json"]:
+        _print_json(doc)
+        return
+    _warn(doc.warnings + doc.notes)
+    print_frontier(doc, Console(soft_wrap=True))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,12 +1,14 @@
 """Parsing of the CLI's compound option values into domain constraints."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from adapters.csv_tables import read_factor_loadings, read_sector_map
+from application.estimate_universe import EstimationSettings
 from domain.constraints import (
     AssetBounds,
     Budget,
@@ -17,6 +19,8 @@ from domain.constraints import (
     Range,
     WeightBounds,
 )
+from domain.estimation import DEFAULT_EMA_SPAN, PERIODS_PER_YEAR
+from domain.model import Asset, Portfolio
 from domain.objectives import (
     MaxSharpe,
     MaxUtility,
@@ -25,6 +29,7 @@ from domain.objectives import (
     TargetReturn,
     TargetRisk,
 )
+from domain.returns import DEFAULT_MIN_OBSERVATIONS
 
 
 def parse_ranges(values: Sequence[str], option: str) -> dict[str, Range]:
@@ -102,3 +107,132 @@ def build_constraints(
         factors, loadings = read_factor_loadings(factor_loadings)
         out.append(FactorBounds(factors, loadings, parse_ranges(factor_limits, "--factor-limit")))
     return tuple(out)
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+_UNIVERSE_OPTIONS = [
+    click.option("--min-weight", type=float, help="Minimum weight of every asset (decimal)."),
+    click.option("--max-weight", type=float, help="Maximum weight of every asset (decimal)."),
+    click.option(
+        "--bound",
+        "bounds",
+        multiple=True,
+        metavar="TICKER=MIN:MAX",
+        help="Per-asset weight bounds; repeatable.",
+    ),
+    click.option("--sector-map", type=click.Path(path_type=Path), help="CSV with ticker,sector."),
+    click.option(
+        "--sector-limit",
+        "sector_limits",
+        multiple=True,
+        metavar="SECTOR=MIN:MAX",
+        help="Total weight of a sector; repeatable.",
+    ),
+    click.option(
+        "--factor-loadings",
+        type=click.Path(path_type=Path),
+        help="CSV with ticker,<factor>,... loadings.",
+    ),
+    click.option(
+        "--factor-limit",
+        "factor_limits",
+        multiple=True,
+        metavar="FACTOR=MIN:MAX",
+        help="Bounds on the portfolio's exposure to a factor; repeatable.",
+    ),
+    click.option("--allow-short", is_flag=True, help="Allow negative weights."),
+    click.option(
+        "--leverage", type=float, help="Cap on gross exposure sum|w| (with --allow-short)."
+    ),
+    click.option(
+        "--risk-free",
+        type=float,
+        default=0.0,
+        show_default=True,
+        help="Annualized risk-free rate, decimal (0.04 = 4 %).",
+    ),
+    click.option(
+        "--covariance",
+        type=click.Choice(["ledoit-wolf", "oas", "sample"]),
+        default="ledoit-wolf",
+        show_default=True,
+    ),
+    click.option(
+        "--returns",
+        "returns_method",
+        type=click.Choice(["mean", "geometric", "ema"]),
+        default="mean",
+        show_default=True,
+    ),
+    click.option("--ema-span", type=int, default=DEFAULT_EMA_SPAN, show_default=True),
+    click.option("--periods-per-year", type=int, default=PERIODS_PER_YEAR, show_default=True),
+    click.option(
+        "--min-observations",
+        type=int,
+        default=DEFAULT_MIN_OBSERVATIONS,
+        show_default=True,
+        help="Fewest daily returns accepted for estimation.",
+    ),
+    click.option("--tickers", help="Comma-separated subset of the file's tickers."),
+    click.option("--start", type=DATE, help="First date used (YYYY-MM-DD)."),
+    click.option("--end", type=DATE, help="Last date used (YYYY-MM-DD)."),
+    click.option(
+        "--solver-chain",
+        help="Comma-separated solvers to try in order (default OSQP,CLARABEL,ECOS,SCS).",
+    ),
+    click.option("--time-limit", type=float, help="Seconds for the whole solve (default 30)."),
+    click.option(
+        "--json", "as_json", is_flag=True, help="Print a JSON document instead of tables."
+    ),
+]
+
+
+def universe_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The constraint, estimation and solver options shared by optimize and frontier."""
+    for option in reversed(_UNIVERSE_OPTIONS):
+        command = option(command)
+    return command
+
+
+def split_list(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def portfolio_from(name: str, tickers: Sequence[str], opts: dict[str, Any]) -> Portfolio:
+    constraints = build_constraints(
+        allow_short=opts["allow_short"],
+        leverage=opts["leverage"],
+        min_weight=opts["min_weight"],
+        max_weight=opts["max_weight"],
+        bounds=opts["bounds"],
+        sector_map=opts["sector_map"],
+        sector_limits=opts["sector_limits"],
+        factor_loadings=opts["factor_loadings"],
+        factor_limits=opts["factor_limits"],
+    )
+    return Portfolio(name, tuple(Asset(t) for t in tickers), constraints)
+
+
+def estimation_from(opts: dict[str, Any]) -> EstimationSettings:
+    start, end = opts["start"], opts["end"]
+    return EstimationSettings(
+        covariance=opts["covariance"].replace("-", "_"),
+        returns=opts["returns_method"],
+        periods_per_year=opts["periods_per_year"],
+        ema_span=opts["ema_span"],
+        min_observations=opts["min_observations"],
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+    )
+
+
+def solver_overrides(opts: dict[str, Any], provider: str) -> dict[str, Any]:
+    """Keyword arguments that reach the solver provider through the container."""
+    out: dict[str, Any] = {}
+    if opts["solver_chain"] is not None:
+        out[f"{provider}__chain"] = split_list(opts["solver_chain"])
+    if opts["time_limit"] is not None:
+        out[f"{provider}__time_limit_s"] = opts["time_limit"]
+    return out

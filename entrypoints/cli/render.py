@@ -3,7 +3,7 @@
 from rich.console import Console
 from rich.table import Table
 
-from entrypoints.schemas import OptimizationResponse
+from entrypoints.schemas import FrontierPointBody, FrontierResponse, OptimizationResponse
 
 
 def _pct(x: float) -> str:
@@ -28,5 +28,50 @@ def print_optimization(doc: OptimizationResponse, console: Console) -> None:
     )
     console.print(
         f"Solver {doc.solver} ({doc.status})   window {doc.window.start}..{doc.window.end}, "
+        f"{doc.window.n_observations} daily returns   {doc.duration_ms:.0f} ms"
+    )
+
+
+def _num(x: float | None, pct: bool = True) -> str:
+    if x is None:
+        return "-"
+    return _pct(x) if pct else f"{x:.4f}"
+
+
+def _top(point: FrontierPointBody, k: int = 3) -> str:
+    if not point.weights:
+        return point.detail or ""
+    held = sorted(point.weights.items(), key=lambda item: -item[1])[:k]
+    return ", ".join(f"{t} {w * 100:.0f}%" for t, w in held if w > 0)
+
+
+def print_frontier(doc: FrontierResponse, console: Console) -> None:
+    table = Table(title=f"Efficient frontier ({len(doc.points)} points, {doc.method})")
+    for name, justify in (
+        ("#", "right"),
+        ("Return", "right"),
+        ("Volatility", "right"),
+        ("Sharpe", "right"),
+        ("Status", "left"),
+        ("Largest holdings", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    rows = [(str(i), p) for i, p in enumerate(doc.points, start=1)]
+    rows.append(("min var", doc.min_variance))
+    if doc.max_sharpe is not None:
+        rows.append(("max SR", doc.max_sharpe))
+    for label, p in rows:
+        table.add_row(
+            label,
+            _num(p.expected_return if p.weights else p.target_return),
+            _num(p.volatility),
+            _num(p.sharpe, pct=False),
+            p.status,
+            _top(p),
+        )
+    console.print(table)
+    console.print(
+        f"Returns {_pct(doc.return_range.lowest)} .. {_pct(doc.return_range.highest)}/yr   "
+        f"risk-free {_pct(doc.risk_free_rate)}   window {doc.window.start}..{doc.window.end}, "
         f"{doc.window.n_observations} daily returns   {doc.duration_ms:.0f} ms"
     )

@@ -1,0 +1,117 @@
+"""``pfopt frontier`` end to end."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from entrypoints.cli.main import main
+
+
+@pytest.fixture(scope="module")
+def prices(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("frontier")
+    assert (
+        main(
+            [
+                "sample-data",
+                "-o",
+                str(folder / "p.csv"),
+                "--assets",
+                "12",
+                "--seed",
+                "2",
+                "--sectors-out",
+                str(folder / "s.csv"),
+            ]
+        )
+        == 0
+    )
+    return folder / "p.csv"
+
+
+def test_table_of_points_with_flagged_portfolios(prices: Path, capsys) -> None:
+    assert main(["frontier", str(prices), "--points", "5", "--max-weight", "0.3"]) == 0
+    out = capsys.readouterr().out
+    assert "Efficient frontier (5 points, critical_line)" in out
+    assert "min var" in out
+    assert "max SR" in out
+
+
+def test_json_and_csv(prices: Path, tmp_path: Path, capsys) -> None:
+    out_csv = tmp_path / "f.csv"
+    code = main(
+        [
+            "frontier",
+            str(prices),
+            "--points",
+            "25",
+            "--json",
+            "--csv",
+            str(out_csv),
+            "--risk-free",
+            "0.01",
+            "--sector-map",
+            str(prices.parent / "s.csv"),
+            "--sector-limit",
+            "Technology=0:0.2",
+        ]
+    )
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "complete"
+    assert doc["method"] == "critical_line"
+    assert len(doc["points"]) == 25
+    vols = [p["volatility"] for p in doc["points"]]
+    assert vols == sorted(vols)
+    best = doc["max_sharpe"]["sharpe"]
+    assert all(best >= p["sharpe"] - 1e-8 for p in doc["points"])
+    assert doc["points"][0]["expected_return"] == pytest.approx(doc["return_range"]["lowest"])
+    assert doc["points"][-1]["expected_return"] == pytest.approx(doc["return_range"]["highest"])
+    rows = list(csv.DictReader(out_csv.open()))
+    assert len(rows) == 25
+    assert float(rows[3]["volatility"]) == pytest.approx(doc["points"][3]["volatility"])
+    assert sum(float(rows[3][t]) for t in doc["points"][3]["weights"]) == pytest.approx(1.0)
+
+
+def test_leverage_uses_the_cvxpy_route_and_says_so(prices: Path, capsys) -> None:
+    code = main(
+        [
+            "frontier",
+            str(prices),
+            "--points",
+            "3",
+            "--allow-short",
+            "--leverage",
+            "1.3",
+            "--min-weight",
+            "-0.2",
+            "--max-weight",
+            "0.5",
+        ]
+    )
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "critical line not used" in captured.err
+    assert "(3 points, cvxpy)" in captured.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--points", "1"], "points must be between 2 and 200, got 1"),
+        (["--points", "500"], "points must be between 2 and 200, got 500"),
+        (["--max-weight", "0.05"], "sum of per-asset maximum weights is 0.6 < 1"),
+        (
+            ["--allow-short"],
+            "expected return is unbounded under these constraints: with shorts "
+            "allowed, set a leverage cap or weight bounds",
+        ),
+    ],
+)
+def test_bad_input_exits_2(prices: Path, capsys, args, message: str) -> None:
+    assert main(["frontier", str(prices), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
