@@ -24,6 +24,7 @@ import numpy as np
 
 from adapters.highs_lp import extreme_portfolio
 from domain.linear import LinearConstraints
+from domain.risk_model import FactorModel
 from domain.types import FloatArray
 
 TOL = 1e-12
@@ -39,7 +40,8 @@ class CriticalLineError(Exception):
 
 @dataclass(slots=True)
 class _Problem:
-    cov: FloatArray  # scaled covariance, (n, n)
+    risk: FloatArray | FactorModel  # covariance (n, n) or its factor model, unscaled
+    inv_scale: float  # 1 / max diag(S): the covariance is used as S * inv_scale
     mu: FloatArray  # scaled expected returns, (n,)
     lower: FloatArray
     upper: FloatArray
@@ -50,6 +52,12 @@ class _Problem:
     @property
     def n(self) -> int:
         return int(self.mu.shape[0])
+
+    def cov_rows(self, index: np.ndarray) -> FloatArray:
+        """Rows of the scaled covariance; S is symmetric, so rows are also its columns."""
+        if isinstance(self.risk, FactorModel):
+            return self.risk.rows(index) * self.inv_scale
+        return self.risk[index] * self.inv_scale
 
 
 @dataclass(slots=True)
@@ -72,6 +80,8 @@ class Piece:
 
     active: _ActiveSet
     row_ids: list[int]
+    free: np.ndarray  # indices of free assets
+    fixed: np.ndarray  # indices of assets held at a bound
     w0: FloatArray
     w1: FloatArray
     sw0: FloatArray
@@ -95,21 +105,22 @@ def _limit(p: _Problem, row: int, side: int) -> float:
 
 def _solve(p: _Problem, a: _ActiveSet) -> Piece:
     free, fixed = np.flatnonzero(a.free), np.flatnonzero(~a.free)
-    w_fixed = a.bound_values(p)[fixed]
+    bounds = a.bound_values(p)
+    w_fixed = bounds[fixed]
     row_ids = sorted(a.rows)
-    m = 1 + len(row_ids)
-    normals = (
-        np.vstack([np.ones(p.n), *(p.rows[j] for j in row_ids)]) if row_ids else (np.ones((1, p.n)))
-    )
-    targets = np.array([1.0, *(_limit(p, j, a.rows[j]) for j in row_ids)])
-    f = free.size
+    m, f = 1 + len(row_ids), free.size
     if f < m:
         raise CriticalLineError(f"{m} active equalities on {f} free assets")
+    normals = np.ones((m, p.n))
+    if row_ids:
+        normals[1:] = p.rows[row_ids]
+    targets = np.array([1.0, *(_limit(p, j, a.rows[j]) for j in row_ids)])
     held = fixed[w_fixed != 0.0]
-    s_fixed = p.cov[:, held] @ a.bound_values(p)[held] if held.size else np.zeros(p.n)
-    cov_free = p.cov[:, free]
+    # S is symmetric: gather rows (contiguous) rather than columns.
+    s_fixed = bounds[held] @ p.cov_rows(held) if held.size else np.zeros(p.n)
+    cov_rows = p.cov_rows(free)
     kkt = np.zeros((f + m, f + m))
-    kkt[:f, :f] = cov_free[free]
+    kkt[:f, :f] = cov_rows[:, free]
     kkt[:f, f:] = normals[:, free].T
     kkt[f:, :f] = normals[:, free]
     rhs = np.zeros((f + m, 2))
@@ -120,37 +131,42 @@ def _solve(p: _Problem, a: _ActiveSet) -> Piece:
         sol = np.linalg.solve(kkt, rhs)
     except np.linalg.LinAlgError:
         raise CriticalLineError("singular KKT system") from None
-    if not np.all(np.isfinite(sol)) or np.max(np.abs(kkt @ sol - rhs)) > SOLVE_RESIDUAL * (
-        1.0 + np.max(np.abs(rhs)) + np.max(np.abs(sol))
-    ):
+    scale = 1.0 + np.max(np.abs(rhs)) + np.max(np.abs(sol))
+    if not np.all(np.isfinite(sol)) or np.max(np.abs(kkt @ sol - rhs)) > SOLVE_RESIDUAL * scale:
         raise CriticalLineError("ill-conditioned KKT system")
     w0, w1 = np.zeros(p.n), np.zeros(p.n)
     w0[free], w0[fixed], w1[free] = sol[:f, 0], w_fixed, sol[:f, 1]
-    sw0 = cov_free @ sol[:f, 0] + s_fixed
-    sw1 = cov_free @ sol[:f, 1]
-    y0, y1 = sol[f:, 0], sol[f:, 1]
-    g0 = sw0 + normals.T @ y0
-    g1 = sw1 - p.mu + normals.T @ y1
-    return Piece(a.copy(), row_ids, w0, w1, sw0, sw1, g0, g1, y0, y1)
+    sw = sol[:f].T @ cov_rows
+    y = sol[f:]
+    my = y.T @ normals
+    sw0, sw1 = sw[0] + s_fixed, sw[1]
+    return Piece(
+        a.copy(),
+        row_ids,
+        free,
+        fixed,
+        w0,
+        w1,
+        sw0,
+        sw1,
+        sw0 + my[0],
+        sw1 - p.mu + my[1],
+        y[:, 0],
+        y[:, 1],
+    )
 
 
-def _first(steps: FloatArray) -> tuple[float, int]:
-    """Smallest non-negative step and its index (lowest index on ties); inf when none."""
+def _argmin(steps: FloatArray) -> tuple[float, int]:
     if steps.size == 0:
         return np.inf, -1
-    best = float(np.min(steps))
-    if not np.isfinite(best):
-        return np.inf, -1
-    ties = np.flatnonzero(steps <= best + TOL * (1.0 + abs(best)))
-    return best, int(ties[0])
+    k = int(np.argmin(steps))
+    return float(steps[k]), k
 
 
-def _steps(gap: FloatArray, rate: FloatArray, mask: np.ndarray) -> FloatArray:
-    """Step at which ``gap + step * rate`` reaches 0, for entries where it moves toward 0."""
+def _hits(gap: FloatArray, rate: FloatArray) -> FloatArray:
+    """Step at which ``gap + step * rate`` reaches 0 where it moves toward 0 (else inf)."""
     out = np.full(gap.shape, np.inf)
-    moving = mask & (rate < -TOL)
-    out[moving] = np.maximum(gap[moving] / -rate[moving], 0.0)
-    return out
+    return np.divide(np.maximum(gap, 0.0), -rate, out=out, where=rate < -TOL)
 
 
 def _next_event(p: _Problem, c: Piece, lam: float, s: float) -> tuple[float, int, int, int]:
@@ -158,37 +174,34 @@ def _next_event(p: _Problem, c: Piece, lam: float, s: float) -> tuple[float, int
 
     kinds: 0 a free asset reaches a bound, 1 an inactive row reaches a limit,
     2 a fixed asset's gradient changes sign (release), 3 an active row's multiplier does.
+    Ties within TOL go to the lowest kind, then the lowest index.
     """
-    a = c.active
-    w, dw = c.w0 + lam * c.w1, s * c.w1
-    g, dg = c.g0 + lam * c.g1, s * c.g1
+    a, free, fixed = c.active, c.free, c.fixed
     events: list[tuple[float, int, int, int]] = []
-    up = _steps(p.upper - w, -dw, a.free & np.isfinite(p.upper))
-    down = _steps(w - p.lower, dw, a.free & np.isfinite(p.lower))
-    for steps, side in ((up, 1), (down, -1)):
-        step, i = _first(steps)
-        events.append((step, 0, i, side))
-    inactive = np.ones(p.rows.shape[0], dtype=bool)
-    inactive[list(a.rows)] = False
+    w, dw = c.w0[free] + lam * c.w1[free], s * c.w1[free]
+    for gap, side in ((p.upper[free] - w, 1), (w - p.lower[free], -1)):
+        step, k = _argmin(_hits(gap, -dw if side > 0 else dw))
+        events.append((step, 0, int(free[k]) if k >= 0 else -1, side))
     if p.rows.shape[0]:
-        v, dv = p.rows @ w, p.rows @ dw
-        for steps, side in (
-            (_steps(p.row_upper - v, -dv, inactive & np.isfinite(p.row_upper)), 1),
-            (_steps(v - p.row_lower, dv, inactive & np.isfinite(p.row_lower)), -1),
-        ):
-            step, j = _first(steps)
+        inactive = np.ones(p.rows.shape[0], dtype=bool)
+        inactive[list(a.rows)] = False
+        v = p.rows @ (c.w0 + lam * c.w1)
+        dv = s * (p.rows @ c.w1)
+        for gap, side in ((p.row_upper - v, 1), (v - p.row_lower, -1)):
+            steps = np.where(inactive, _hits(gap, -dv if side > 0 else dv), np.inf)
+            step, j = _argmin(steps)
             events.append((step, 1, j, side))
-    step, i = _first(_steps(g, dg, ~a.free & ~a.at_upper))
-    events.append((step, 2, i, 0))
-    step, i = _first(_steps(-g, -dg, ~a.free & a.at_upper))
-    events.append((step, 2, i, 0))
+    # a fixed asset must keep g >= 0 at its lower bound and g <= 0 at its upper bound
+    sign = np.where(a.at_upper[fixed], -1.0, 1.0)
+    g = sign * (c.g0[fixed] + lam * c.g1[fixed])
+    step, k = _argmin(_hits(g, sign * s * c.g1[fixed]))
+    events.append((step, 2, int(fixed[k]) if k >= 0 else -1, 0))
     if c.row_ids:
-        y, dy = (c.y0 + lam * c.y1)[1:], s * c.y1[1:]
-        sides = np.array([a.rows[j] for j in c.row_ids])
-        step_hi, k_hi = _first(_steps(y, dy, sides > 0))
-        step_lo, k_lo = _first(_steps(-y, -dy, sides < 0))
-        events.append((step_hi, 3, c.row_ids[k_hi] if k_hi >= 0 else -1, 0))
-        events.append((step_lo, 3, c.row_ids[k_lo] if k_lo >= 0 else -1, 0))
+        sides = np.array([a.rows[j] for j in c.row_ids], dtype=float)
+        y = sides * (c.y0[1:] + lam * c.y1[1:])
+        steps = np.where(sides != 0, _hits(y, sides * s * c.y1[1:]), np.inf)
+        step, k = _argmin(steps)
+        events.append((step, 3, c.row_ids[k] if k >= 0 else -1, 0))
     best = min(e[0] for e in events)
     if not np.isfinite(best):
         return np.inf, -1, -1, 0
@@ -296,22 +309,16 @@ def _primal(p: _Problem, w: FloatArray, lam: float, cap: int) -> _ActiveSet:
             _apply(a, kind, index, 0)
             continue
         alpha, blocking = 1.0, None
-        for steps, side in (
-            (_steps(p.upper - w, -step, a.free & np.isfinite(p.upper)), 1),
-            (_steps(w - p.lower, step, a.free & np.isfinite(p.lower)), -1),
-        ):
-            s, i = _first(steps)
+        for gap, rate, side in ((p.upper - w, -step, 1), (w - p.lower, step, -1)):
+            s, i = _argmin(np.where(a.free, _hits(gap, rate), np.inf))
             if s < alpha:
                 alpha, blocking = s, (0, i, side)
         if p.rows.shape[0]:
             inactive = np.ones(p.rows.shape[0], dtype=bool)
             inactive[list(a.rows)] = False
             v, dv = p.rows @ w, p.rows @ step
-            for steps, side in (
-                (_steps(p.row_upper - v, -dv, inactive & np.isfinite(p.row_upper)), 1),
-                (_steps(v - p.row_lower, dv, inactive & np.isfinite(p.row_lower)), -1),
-            ):
-                s, j = _first(steps)
+            for gap, rate, side in ((p.row_upper - v, -dv, 1), (v - p.row_lower, dv, -1)):
+                s, j = _argmin(np.where(inactive, _hits(gap, rate), np.inf))
                 if s < alpha:
                     alpha, blocking = s, (1, j, side)
         w = w + alpha * step
@@ -333,18 +340,24 @@ class CriticalLinePath:
 
 
 def trace(
-    covariance: FloatArray, expected_returns: FloatArray, lc: LinearConstraints
+    risk: FloatArray | FactorModel, expected_returns: FloatArray, lc: LinearConstraints
 ) -> CriticalLinePath:
-    """Trace the efficient frontier exactly; raise ``CriticalLineError`` when it cannot."""
+    """Trace the efficient frontier exactly; raise ``CriticalLineError`` when it cannot.
+
+    ``risk`` is the dense covariance or a factor model; with a factor model only the rows of S
+    for free and held assets are ever formed (O(n k) each), never the n x n matrix.
+    """
     if lc.leverage is not None and not lc.long_only:
         raise CriticalLineError("a gross leverage cap is not a linear bound")
-    cov_scale = float(np.max(np.diag(covariance)))
+    diagonal = risk.diagonal() if isinstance(risk, FactorModel) else np.diag(risk)
+    cov_scale = float(np.max(diagonal))
     mu_scale = float(np.max(np.abs(expected_returns))) or 1.0
     if cov_scale <= 0:
         raise CriticalLineError("zero covariance")
     rows = lc.matrix()
     p = _Problem(
-        covariance / cov_scale,
+        risk,
+        1.0 / cov_scale,
         expected_returns / mu_scale,
         np.asarray(lc.lower, dtype=float),
         np.asarray(lc.upper, dtype=float),

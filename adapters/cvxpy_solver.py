@@ -47,10 +47,25 @@ _OPTIONS: dict[str, Callable[[float], dict[str, object]]] = {
 }
 
 
-def _factor(covariance: FloatArray) -> FloatArray:
-    """F with F F' = S (S is PSD here), for second-order-cone volatility constraints."""
-    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
-    return eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
+def variance_expression(universe: Universe, w: cp.Variable) -> cp.Expression:
+    """w'Sw: a quadratic form on the dense matrix, or |G w|^2 + sum(D w^2) on a factor model
+    (k + n terms instead of n^2, which OSQP and Clarabel feel at n in the thousands)."""
+    model = universe.factor_model
+    if model is None:
+        return cp.quad_form(w, cp.psd_wrap(universe.covariance))
+    specific = np.sqrt(model.specific_variance)
+    return cp.sum_squares(model.factor_root() @ w) + cp.sum_squares(cp.multiply(specific, w))
+
+
+def _volatility_expression(universe: Universe, w: cp.Variable) -> cp.Expression:
+    """sqrt(w'Sw) as a second-order-cone expression."""
+    model = universe.factor_model
+    if model is None:
+        eigenvalues, eigenvectors = np.linalg.eigh(universe.covariance)
+        root = eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
+        return cp.norm(root.T @ w, 2)
+    specific = np.sqrt(model.specific_variance)
+    return cp.norm(cp.hstack([model.factor_root() @ w, cp.multiply(specific, w)]), 2)
 
 
 def constraint_list(lc: LinearConstraints, w: cp.Variable, scale: cp.Expression | float) -> list:
@@ -74,24 +89,24 @@ def constraint_list(lc: LinearConstraints, w: cp.Variable, scale: cp.Expression 
 def _program(problem: Problem) -> tuple[cp.Problem, Callable[[], FloatArray]]:
     """The CVXPY program for an objective, and how to read weights off its solution."""
     universe, lc, objective = problem.universe, problem.constraints, problem.objective
-    mu, cov = universe.expected_returns, cp.psd_wrap(universe.covariance)
+    mu = universe.expected_returns
     w = cp.Variable(universe.n_assets)
+    risk = variance_expression(universe, w)
     match objective:
         case MinVariance():
-            program = cp.Problem(cp.Minimize(cp.quad_form(w, cov)), constraint_list(lc, w, 1.0))
+            program = cp.Problem(cp.Minimize(risk), constraint_list(lc, w, 1.0))
         case TargetReturn(target_return=target):
             program = cp.Problem(
-                cp.Minimize(cp.quad_form(w, cov)), [*constraint_list(lc, w, 1.0), mu @ w >= target]
+                cp.Minimize(risk), [*constraint_list(lc, w, 1.0), mu @ w >= target]
             )
         case TargetRisk(target_volatility=sigma):
-            factor = _factor(universe.covariance)
             program = cp.Problem(
                 cp.Maximize(mu @ w),
-                [*constraint_list(lc, w, 1.0), cp.norm(factor.T @ w, 2) <= sigma],
+                [*constraint_list(lc, w, 1.0), _volatility_expression(universe, w) <= sigma],
             )
         case MaxUtility(risk_aversion=delta):
             program = cp.Problem(
-                cp.Maximize(mu @ w - 0.5 * delta * cp.quad_form(w, cov)),
+                cp.Maximize(mu @ w - 0.5 * delta * risk),
                 constraint_list(lc, w, 1.0),
             )
         case MaxSharpe(risk_free_rate=rf):
@@ -99,7 +114,7 @@ def _program(problem: Problem) -> tuple[cp.Problem, Callable[[], FloatArray]]:
             # ratio is minimizing y'Sy, a convex QP; every constraint is scaled by kappa >= 0.
             kappa = cp.Variable(nonneg=True)
             program = cp.Problem(
-                cp.Minimize(cp.quad_form(w, cov)),
+                cp.Minimize(risk),
                 [*constraint_list(lc, w, kappa), (mu - rf) @ w == 1.0],
             )
 

@@ -12,10 +12,16 @@ from collections.abc import Mapping, Sequence
 
 import cvxpy as cp
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from adapters.critical_line import CriticalLineError, CriticalLinePath, Piece, Segment, trace
-from adapters.cvxpy_solver import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S, CvxpySolver, constraint_list
+from adapters.cvxpy_solver import (
+    DEFAULT_CHAIN,
+    DEFAULT_TIME_LIMIT_S,
+    CvxpySolver,
+    constraint_list,
+    variance_expression,
+)
 from adapters.highs_lp import extreme_portfolio
 from domain.errors import InfeasibleError
 from domain.linear import LinearConstraints
@@ -163,9 +169,8 @@ class CvxpyFrontier:
         self._universe, self._lc, self._solver, self.notes = universe, lc, solver, notes
         self._w = cp.Variable(universe.n_assets)
         self._target = cp.Parameter()
-        cov = cp.psd_wrap(universe.covariance)
         self._program = cp.Problem(
-            cp.Minimize(cp.quad_form(self._w, cov)),
+            cp.Minimize(variance_expression(universe, self._w)),
             [
                 *constraint_list(lc, self._w, 1.0),
                 universe.expected_returns @ self._w >= self._target,
@@ -212,6 +217,17 @@ class CvxpyFrontierSolver:
         return CvxpyFrontier(universe, constraints, self._solver, notes)
 
 
+_CONTROLLER: ThreadpoolController | None = None
+
+
+def _controller() -> ThreadpoolController:
+    """Scanning the loaded BLAS libraries costs ~2 ms, so it is done once per process."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER
+
+
 class CriticalLineFrontierSolver:
     """The exact path, with BLAS pinned to ``blas_threads`` while tracing (small dense solves
     are slower with threads on these machines), falling back to ``fallback``."""
@@ -224,8 +240,9 @@ class CriticalLineFrontierSolver:
 
     def prepare(self, universe: Universe, constraints: LinearConstraints):
         try:
-            with threadpool_limits(limits=self._blas_threads, user_api="blas"):
-                path = trace(universe.covariance, universe.expected_returns, constraints)
+            with _controller().limit(limits=self._blas_threads, user_api="blas"):
+                risk = universe.factor_model or universe.covariance
+                path = trace(risk, universe.expected_returns, constraints)
         except CriticalLineError as reason:
             note = f"critical line not used ({reason}); frontier traced with CVXPY"
             return self._fallback.prepare(universe, constraints, (note,))

@@ -13,13 +13,6 @@ from domain.linear import LinearConstraints
 from domain.types import FloatArray
 
 
-def _bounds(lower: FloatArray, upper: FloatArray) -> list[tuple[float | None, float | None]]:
-    return [
-        (float(lo) if np.isfinite(lo) else None, float(hi) if np.isfinite(hi) else None)
-        for lo, hi in zip(lower, upper, strict=True)
-    ]
-
-
 def extreme_portfolio(cost: FloatArray, lc: LinearConstraints) -> FloatArray:
     """The feasible weights minimizing ``cost @ w`` (shape (n_assets,)).
 
@@ -40,7 +33,7 @@ def extreme_portfolio(cost: FloatArray, lc: LinearConstraints) -> FloatArray:
         if np.isfinite(row.lower):
             ub_rows.append(-padded)
             ub_rhs.append(-row.lower)
-    bounds = _bounds(lc.lower, lc.upper)
+    bounds = np.column_stack([lc.lower, lc.upper])
     if lever:
         eye = np.eye(n)
         ub_rows.extend(np.hstack([eye, -eye]))
@@ -48,7 +41,7 @@ def extreme_portfolio(cost: FloatArray, lc: LinearConstraints) -> FloatArray:
         ub_rhs.extend([0.0] * (2 * n))
         ub_rows.append(np.concatenate([np.zeros(n), np.ones(n)]))
         ub_rhs.append(float(lc.leverage))  # type: ignore[arg-type]
-        bounds += [(0.0, None)] * n
+        bounds = np.vstack([bounds, np.column_stack([np.zeros(n), np.full(n, np.inf)])])
     result = linprog(
         c,
         A_ub=np.array(ub_rows) if ub_rows else None,

@@ -13,7 +13,7 @@ from domain.cleaning import clean_weights
 from domain.errors import InfeasibleError
 from domain.feasibility import precheck
 from domain.linear import LinearConstraints
-from domain.metrics import PortfolioMetrics, portfolio_metrics
+from domain.metrics import PortfolioMetrics, universe_metrics
 from domain.model import Universe
 from domain.objectives import MaxSharpe, MinVariance, Objective, TargetReturn, TargetRisk
 from domain.ports import Solver
@@ -75,9 +75,7 @@ def _solve(solver: Solver, problem: Problem):
         if not isinstance(objective, TargetRisk):
             raise
         floor = solver.solve(Problem(problem.universe, problem.constraints, MinVariance()))
-        lowest = portfolio_metrics(
-            floor.weights, problem.universe.expected_returns, problem.universe.covariance
-        ).volatility
+        lowest = universe_metrics(problem.universe, floor.weights).volatility
         raise InfeasibleError(
             f"target risk {_fmt(objective.target_volatility)} is below the lowest volatility "
             f"reachable under these constraints ({_fmt(lowest)})",
@@ -106,7 +104,7 @@ def allocate(
     if solution.status == "optimal_inaccurate":
         notes.append(f"{solution.solver} reached only reduced accuracy (optimal_inaccurate)")
     rf = objective.risk_free_rate if isinstance(objective, MaxSharpe) else risk_free_rate
-    metrics = portfolio_metrics(weights, universe.expected_returns, universe.covariance, rf)
+    metrics = universe_metrics(universe, weights, rf)
     return Allocation(
         universe.tickers,
         weights,

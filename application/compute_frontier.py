@@ -31,7 +31,7 @@ from domain.frontier import (
     ProgressReporter,
 )
 from domain.linear import LinearConstraints, compile_constraints
-from domain.metrics import portfolio_metrics
+from domain.metrics import universe_metrics
 from domain.model import Portfolio, Universe
 from domain.ports import PriceSource, RiskEstimator
 from domain.problem import Solution
@@ -63,7 +63,7 @@ def _point(
     universe: Universe, lc: LinearConstraints, target: float, solution: Solution, rf: float
 ) -> FrontierPoint:
     weights, _ = clean_weights(solution.weights, lc)
-    metrics = portfolio_metrics(weights, universe.expected_returns, universe.covariance, rf)
+    metrics = universe_metrics(universe, weights, rf)
     return FrontierPoint(
         target, solution.status, solution.solver, weights, metrics, solution.kkt_residual
     )

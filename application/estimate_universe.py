@@ -28,6 +28,8 @@ class EstimationSettings:
     periods_per_year: int = PERIODS_PER_YEAR
     ema_span: int = DEFAULT_EMA_SPAN
     min_observations: int = DEFAULT_MIN_OBSERVATIONS
+    factors: int | None = None
+    """Use a PCA factor model with this many factors instead of the dense covariance."""
     start: dt.date | None = None
     end: dt.date | None = None
 
@@ -53,6 +55,12 @@ def estimate_universe(
     mu = expected_returns(
         window.returns, settings.returns, settings.periods_per_year, settings.ema_span
     )
+    if settings.factors is not None:
+        model = estimator.factor_model(window.returns, settings.factors)
+        universe = Universe(
+            window.tickers, mu, factor_model=model.scaled(settings.periods_per_year)
+        )
+        return EstimatedUniverse(universe, window, window.warnings)
     covariance = estimator.covariance(window.returns, settings.covariance)
     covariance, repair = ensure_psd(covariance * settings.periods_per_year)
     warnings = window.warnings + ((repair,) if repair else ())

@@ -2,10 +2,14 @@
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from domain.types import FloatArray
+
+if TYPE_CHECKING:
+    from domain.model import Universe
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,16 @@ def portfolio_metrics(
     expected = float(expected_returns @ weights)
     variance = float(weights @ covariance @ weights)
     volatility = math.sqrt(max(variance, 0.0))
+    sharpe = (expected - risk_free_rate) / volatility if volatility > 0 else None
+    return PortfolioMetrics(expected, volatility, sharpe)
+
+
+def universe_metrics(
+    universe: "Universe", weights: FloatArray, risk_free_rate: float = 0.0
+) -> PortfolioMetrics:
+    """Like ``portfolio_metrics``, using the universe's risk model (factored when it is)."""
+    expected = float(universe.expected_returns @ weights)
+    volatility = math.sqrt(max(universe.portfolio_variance(weights), 0.0))
     sharpe = (expected - risk_free_rate) / volatility if volatility > 0 else None
     return PortfolioMetrics(expected, volatility, sharpe)
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from domain.constraints import Constraint
 from domain.errors import InvalidUniverseError
+from domain.risk_model import FactorModel
 from domain.types import FloatArray, frozen_array
 
 MIN_ASSETS = 2
@@ -42,57 +43,99 @@ def check_tickers(tickers: Sequence[str], minimum: int = MIN_ASSETS) -> tuple[st
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Universe:
-    """What the optimizer sees: tickers with annualized expected returns and covariance.
+    """What the optimizer sees: tickers with annualized expected returns and a risk model.
 
     Parameters
     ----------
     tickers : tuple of str, length n_assets, unique.
     expected_returns : shape (n_assets,), annualized, decimal (0.08 is 8 % a year).
-    covariance : shape (n_assets, n_assets), annualized, symmetric. Positive semi-definiteness
-        is not checked here: ``domain.covariance.ensure_psd`` repairs it with a warning first.
+    covariance : shape (n_assets, n_assets), annualized, symmetric; or
+    factor_model : a ``FactorModel`` S = B F B' + diag(D), annualized; the dense matrix is then
+        formed only if something asks for ``covariance``.
+    Positive semi-definiteness of a dense covariance is not checked here:
+    ``domain.covariance.ensure_psd`` repairs it with a warning first.
     """
 
     tickers: tuple[str, ...]
     expected_returns: FloatArray
-    covariance: FloatArray
+    factor_model: FactorModel | None
+    _dense: FloatArray | None
 
-    def __init__(self, tickers: Sequence[str], expected_returns: object, covariance: object):
+    def __init__(
+        self,
+        tickers: Sequence[str],
+        expected_returns: object,
+        covariance: object | None = None,
+        factor_model: FactorModel | None = None,
+    ):
         names = check_tickers(tickers)
         mu = frozen_array(expected_returns, ndim=1)
-        cov = np.array(covariance, dtype=np.float64)
         n = len(names)
         if mu.shape != (n,):
             raise InvalidUniverseError(
                 f"expected_returns has {mu.shape[0]} values for {n} tickers",
                 field="expected_returns",
             )
-        if cov.shape != (n, n):
-            raise InvalidUniverseError(
-                f"covariance has shape {cov.shape}, expected ({n}, {n})", field="covariance"
-            )
         for i, ticker in enumerate(names):
             if not np.isfinite(mu[i]):
                 raise InvalidUniverseError(
                     f"expected return of {ticker!r} is not finite", field="expected_returns"
                 )
-            if not np.all(np.isfinite(cov[i])):
-                raise InvalidUniverseError(
-                    f"covariance row of {ticker!r} has NaN or inf", field="covariance"
-                )
-            if cov[i, i] < 0:
-                raise InvalidUniverseError(
-                    f"variance of {ticker!r} is negative ({cov[i, i]:.3g})", field="covariance"
-                )
-        scale = max(float(np.max(np.abs(cov))), 1e-300)
-        if float(np.max(np.abs(cov - cov.T))) > SYMMETRY_TOLERANCE * scale:
-            raise InvalidUniverseError("covariance is not symmetric", field="covariance")
+        if (covariance is None) == (factor_model is None):
+            raise InvalidUniverseError(
+                "give either a covariance or a factor model", field="covariance"
+            )
+        if factor_model is not None and factor_model.n_assets != n:
+            raise InvalidUniverseError(
+                f"factor model has {factor_model.n_assets} assets for {n} tickers",
+                field="factor_model",
+            )
         object.__setattr__(self, "tickers", names)
         object.__setattr__(self, "expected_returns", mu)
-        object.__setattr__(self, "covariance", frozen_array((cov + cov.T) / 2.0))
+        object.__setattr__(self, "factor_model", factor_model)
+        object.__setattr__(
+            self, "_dense", None if covariance is None else _checked(names, covariance)
+        )
 
     @property
     def n_assets(self) -> int:
         return len(self.tickers)
+
+    @property
+    def covariance(self) -> FloatArray:
+        """The dense annualized covariance (formed once from the factor model if needed)."""
+        if self._dense is None:
+            assert self.factor_model is not None
+            object.__setattr__(self, "_dense", frozen_array(self.factor_model.dense()))
+        return self._dense  # type: ignore[return-value]
+
+    def portfolio_variance(self, weights: FloatArray) -> float:
+        """w'Sw, annualized; O(n_assets * n_factors) with a factor model."""
+        if self._dense is None and self.factor_model is not None:
+            return float(weights @ self.factor_model.matvec(weights))
+        return float(weights @ self.covariance @ weights)
+
+
+def _checked(names: tuple[str, ...], covariance: object) -> FloatArray:
+    cov = np.array(covariance, dtype=np.float64)
+    n = len(names)
+    if cov.shape != (n, n):
+        raise InvalidUniverseError(
+            f"covariance has shape {cov.shape}, expected ({n}, {n})", field="covariance"
+        )
+    for i, ticker in enumerate(names):
+        if not np.all(np.isfinite(cov[i])):
+            raise InvalidUniverseError(
+                f"covariance row of {ticker!r} has NaN or inf", field="covariance"
+            )
+        if cov[i, i] < 0:
+            raise InvalidUniverseError(
+                f"variance of {ticker!r} is negative ({cov[i, i]:.3g})", field="covariance"
+            )
+    scale = max(float(np.max(np.abs(cov))), 1e-300)
+    if float(np.max(np.abs(cov - cov.T))) > SYMMETRY_TOLERANCE * scale:
+        raise InvalidUniverseError("covariance is not symmetric", field="covariance")
+    return frozen_array((cov + cov.T) / 2.0)
 
 
 @dataclass(frozen=True, slots=True)

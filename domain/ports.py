@@ -12,6 +12,7 @@ from domain.linear import LinearConstraints
 from domain.model import Universe
 from domain.prices import PriceHistory
 from domain.problem import Problem, ReturnRange, Solution
+from domain.risk_model import FactorModel
 from domain.types import FloatArray
 
 
@@ -38,6 +39,10 @@ class RiskEstimator(Protocol):
 
         ``returns`` has shape (n_observations, n_assets), simple returns per period.
         """
+        ...
+
+    def factor_model(self, returns: FloatArray, n_factors: int) -> FactorModel:
+        """A statistical factor model of ``returns`` (PCA), per period, not annualized."""
         ...
 
 

@@ -11,6 +11,7 @@ from domain.linear import LinearConstraints
 from domain.model import Universe
 from domain.prices import PriceHistory
 from domain.problem import Problem, ReturnRange, Solution, SolverAttempt
+from domain.risk_model import FactorModel
 from domain.types import FloatArray
 
 
@@ -60,6 +61,14 @@ class SampleRiskEstimator:
         if self.fixed is not None:
             return self.fixed
         return np.atleast_2d(np.cov(returns, rowvar=False, ddof=1))
+
+    def factor_model(self, returns: FloatArray, n_factors: int) -> FactorModel:
+        """Principal components by numpy's eigh, residual variance as the specific part."""
+        cov = np.atleast_2d(np.cov(returns, rowvar=False, ddof=1))
+        values, vectors = np.linalg.eigh(cov)
+        top = np.argsort(values)[::-1][:n_factors]
+        b, f = vectors[:, top], np.diag(values[top])
+        return FactorModel(b, f, np.clip(np.diag(cov - b @ f @ b.T), 0.0, None))
 
 
 class InMemoryPriceSource:

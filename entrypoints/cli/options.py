@@ -165,6 +165,11 @@ _UNIVERSE_OPTIONS = [
         show_default=True,
     ),
     click.option("--ema-span", type=int, default=DEFAULT_EMA_SPAN, show_default=True),
+    click.option(
+        "--factors",
+        type=int,
+        help="Use a PCA factor model with this many factors instead of --covariance.",
+    ),
     click.option("--periods-per-year", type=int, default=PERIODS_PER_YEAR, show_default=True),
     click.option(
         "--min-observations",
@@ -223,6 +228,7 @@ def estimation_from(opts: dict[str, Any]) -> EstimationSettings:
         periods_per_year=opts["periods_per_year"],
         ema_span=opts["ema_span"],
         min_observations=opts["min_observations"],
+        factors=opts["factors"],
         start=start.date() if start else None,
         end=end.date() if end else None,
     )

@@ -115,3 +115,12 @@ def test_bad_input_exits_2(prices: Path, capsys, args, message: str) -> None:
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_pca_factor_model(prices: Path, capsys) -> None:
+    assert main(["frontier", str(prices), "--points", "4", "--factors", "3", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["method"] == "critical_line"
+    assert len(doc["points"]) == 4
+    assert main(["frontier", str(prices), "--factors", "0"]) == 2
+    assert "factors must be between 1 and 11" in capsys.readouterr().err
