@@ -38,7 +38,7 @@ def _num(x: float | None, pct: bool = True) -> str:
     return _pct(x) if pct else f"{x:.4f}"
 
 
-def _top(point: FrontierPointBody, k: int = 3) -> str:
+def _top(point: FrontierPointBody, k: int = 2) -> str:
     if not point.weights:
         return point.detail or ""
     held = sorted(point.weights.items(), key=lambda item: -item[1])[:k]
