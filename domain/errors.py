@@ -88,3 +88,15 @@ class SolverTimeoutError(OptimizationError):
     """The per-solve time limit ran out before any solver finished."""
 
     code = "solver_timeout"
+
+
+class ConflictError(DomainError):
+    """The change clashes with what is stored (a duplicate name, a concurrent edit)."""
+
+    code = "conflict"
+
+
+class StorageUnavailableError(DomainError):
+    """The database cannot be reached or is not at the schema this code expects."""
+
+    code = "storage_unavailable"

@@ -12,10 +12,17 @@ from adapters.frontier_solvers import CriticalLineFrontierSolver, CvxpyFrontierS
 from adapters.sklearn_risk import SklearnRiskEstimator
 from application.compute_frontier import ComputeFrontier
 from application.generate_sample_prices import GenerateSamplePrices
+from application.import_prices import ImportPrices
+from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolio
+from application.recorded_runs import RecordedRuns
 from domain.frontier import SilentProgress
 
-DEFAULTS = {"solver": {"chain": list(DEFAULT_CHAIN), "time_limit_s": DEFAULT_TIME_LIMIT_S}}
+DEFAULTS = {
+    "solver": {"chain": list(DEFAULT_CHAIN), "time_limit_s": DEFAULT_TIME_LIMIT_S},
+    "database_url": None,
+    "migrate": False,
+}
 
 
 class Container(containers.DeclarativeContainer):
@@ -45,3 +52,10 @@ class Container(containers.DeclarativeContainer):
         progress=progress,
     )
     generate_sample_prices = providers.Factory(GenerateSamplePrices)
+    # Storage use cases receive the unit-of-work factory per command: the CLI opens (and
+    # disposes) one engine per command inside its own event loop.
+    recorded_runs = providers.Factory(
+        RecordedRuns, estimator=estimator, solver=solver, frontier_solver=frontier_solver
+    )
+    import_prices = providers.Factory(ImportPrices)
+    manage_portfolios = providers.Factory(ManagePortfolios)

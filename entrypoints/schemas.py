@@ -37,10 +37,11 @@ class OptimizationResponse(msgspec.Struct, kw_only=True):
     warnings: list[str]
     window: WindowBody
     duration_ms: float
+    optimization_id: str | None = None
 
     @classmethod
     def from_domain(
-        cls, result: OptimizationResult, risk_free_rate: float
+        cls, result: OptimizationResult, risk_free_rate: float, optimization_id: str | None = None
     ) -> "OptimizationResponse":
         a = result.allocation
         return cls(
@@ -59,6 +60,7 @@ class OptimizationResponse(msgspec.Struct, kw_only=True):
                 result.start.isoformat(), result.end.isoformat(), result.n_observations
             ),
             duration_ms=round(result.duration_ms, 3),
+            optimization_id=optimization_id,
         )
 
 
@@ -112,9 +114,12 @@ class FrontierResponse(msgspec.Struct, kw_only=True):
     warnings: list[str]
     window: WindowBody
     duration_ms: float
+    optimization_id: str | None = None
 
     @classmethod
-    def from_domain(cls, run: FrontierRun) -> "FrontierResponse":
+    def from_domain(
+        cls, run: FrontierRun, optimization_id: str | None = None
+    ) -> "FrontierResponse":
         f = run.frontier
         return cls(
             status=f.status,
@@ -130,4 +135,5 @@ class FrontierResponse(msgspec.Struct, kw_only=True):
             warnings=list(run.warnings),
             window=WindowBody(run.start.isoformat(), run.end.isoformat(), run.n_observations),
             duration_ms=round(run.duration_ms, 3),
+            optimization_id=optimization_id,
         )

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -26,3 +28,10 @@ def make_market(**kwargs) -> SampleMarket:
 @pytest.fixture(scope="session")
 def market() -> SampleMarket:
     return make_market(n_assets=8, n_days=400, seed=3)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_database(tmp_path_factory) -> None:
+    """CLI runs save history: keep them in a throw-away SQLite file, never the user's store."""
+    path = tmp_path_factory.mktemp("db") / "cli.db"
+    os.environ["PFOPT_DATABASE_URL"] = f"sqlite+aiosqlite:///{path}"

@@ -2,15 +2,17 @@
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from domain.errors import InfeasibleError, NotFoundError
+from domain.errors import ConflictError, InfeasibleError, NotFoundError
 from domain.estimation import CovarianceMethod
 from domain.linear import LinearConstraints
 from domain.model import Universe
 from domain.prices import PriceHistory
 from domain.problem import Problem, ReturnRange, Solution, SolverAttempt
+from domain.records import OptimizationRecord, StoredPortfolio, TickerSummary
 from domain.risk_model import FactorModel
 from domain.types import FloatArray
 
@@ -144,3 +146,143 @@ class CancelAfter:
 
     def is_cancelled(self) -> bool:
         return len(self.progress.events) >= self.k
+
+
+class _Store:
+    """The shared state behind in-memory units of work."""
+
+    def __init__(self) -> None:
+        self.portfolios: dict[str, StoredPortfolio] = {}
+        self.optimizations: dict[str, OptimizationRecord] = {}
+        self.prices: dict[tuple[str, dt.date], float] = {}
+
+
+class InMemoryPortfolioRepository:
+    def __init__(self, items: dict[str, StoredPortfolio]) -> None:
+        self.items = items
+
+    async def add(self, stored: StoredPortfolio) -> None:
+        if any(
+            s.portfolio.name == stored.portfolio.name and s.owner == stored.owner
+            for s in self.items.values()
+        ):
+            raise ConflictError(f"a portfolio named {stored.portfolio.name!r} already exists")
+        now = dt.datetime.now(dt.UTC)
+        self.items[stored.id] = replace(stored, created_at=now, updated_at=now)
+
+    async def get(self, portfolio_id: str) -> StoredPortfolio:
+        if portfolio_id not in self.items:
+            raise NotFoundError(f"no portfolio with id {portfolio_id!r}")
+        return self.items[portfolio_id]
+
+    async def get_by_name(self, name: str, owner: str | None = None) -> StoredPortfolio:
+        for s in self.items.values():
+            if s.portfolio.name == name and s.owner == owner:
+                return s
+        raise NotFoundError(f"no portfolio named {name!r}")
+
+    async def list(self, owner: str | None = None) -> list[StoredPortfolio]:
+        found = [s for s in self.items.values() if owner is None or s.owner == owner]
+        return sorted(found, key=lambda s: s.portfolio.name)
+
+    async def delete(self, portfolio_id: str) -> None:
+        await self.get(portfolio_id)
+        del self.items[portfolio_id]
+
+
+class InMemoryOptimizationRepository:
+    def __init__(
+        self, items: dict[str, OptimizationRecord], portfolios: dict[str, StoredPortfolio]
+    ) -> None:
+        self.items, self._portfolios = items, portfolios
+
+    async def add(self, record: OptimizationRecord) -> None:
+        self.items[record.id] = replace(
+            record, created_at=record.created_at or dt.datetime.now(dt.UTC)
+        )
+
+    async def get(self, optimization_id: str) -> OptimizationRecord:
+        if optimization_id not in self.items:
+            raise NotFoundError(f"no optimization with id {optimization_id!r}")
+        record = self.items[optimization_id]
+        if record.portfolio_id is not None and record.portfolio_id not in self._portfolios:
+            return replace(record, portfolio_id=None)
+        return record
+
+    async def list(
+        self, portfolio_id: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[OptimizationRecord]:
+        records = [await self.get(k) for k in self.items]
+        if portfolio_id is not None:
+            records = [r for r in records if r.portfolio_id == portfolio_id]
+        records.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        return records[offset : offset + limit]
+
+
+class InMemoryPriceRepository:
+    def __init__(self, items: dict[tuple[str, dt.date], float]) -> None:
+        self.items = items
+
+    async def upsert(self, history: PriceHistory) -> int:
+        count = 0
+        for j, ticker in enumerate(history.tickers):
+            for i, day in enumerate(history.dates):
+                if not np.isnan(history.closes[i, j]):
+                    self.items[ticker, day] = float(history.closes[i, j])
+                    count += 1
+        return count
+
+    async def load(self, tickers=None, start=None, end=None) -> PriceHistory:
+        names = list(tickers) if tickers is not None else sorted({t for t, _ in self.items})
+        keys = [
+            (t, d)
+            for (t, d) in self.items
+            if t in names and (start is None or d >= start) and (end is None or d <= end)
+        ]
+        for t in names:
+            if not any(k[0] == t for k in keys):
+                raise NotFoundError(f"no stored prices for {t!r} in that date range")
+        dates = sorted({d for _, d in keys})
+        closes = np.full((len(dates), len(names)), np.nan)
+        for t, d in keys:
+            closes[dates.index(d), names.index(t)] = self.items[t, d]
+        return PriceHistory(dates, names, closes)
+
+    async def summary(self) -> list[TickerSummary]:
+        out: dict[str, list[dt.date]] = {}
+        for t, d in self.items:
+            out.setdefault(t, []).append(d)
+        return [TickerSummary(t, min(ds), max(ds), len(ds)) for t, ds in sorted(out.items())]
+
+
+class InMemoryUnitOfWork:
+    """Works on copies of the shared store; ``commit`` publishes them, exit without it drops
+    them, as a database transaction would."""
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    async def __aenter__(self) -> "InMemoryUnitOfWork":
+        self._portfolios = dict(self._store.portfolios)
+        self._optimizations = dict(self._store.optimizations)
+        self._prices = dict(self._store.prices)
+        self.portfolios = InMemoryPortfolioRepository(self._portfolios)
+        self.optimizations = InMemoryOptimizationRepository(self._optimizations, self._portfolios)
+        self.prices = InMemoryPriceRepository(self._prices)
+        return self
+
+    async def __aexit__(self, kind, error, trace) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self._store.portfolios = dict(self._portfolios)
+        self._store.optimizations = dict(self._optimizations)
+        self._store.prices = dict(self._prices)
+
+
+class InMemoryUnitOfWorkFactory:
+    def __init__(self) -> None:
+        self.store = _Store()
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store)

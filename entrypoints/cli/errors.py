@@ -1,7 +1,8 @@
 """Domain errors to exit codes and one readable stderr line: the CLI's only error mapping.
 
 Exit codes: 0 success; 2 bad input (invalid values, unknown files or tickers, constraints that
-admit no portfolio); 3 the solvers could not finish (numerical failure or time limit);
+admit no portfolio, duplicate names); 3 the work could not finish (solver failure or time limit,
+database unavailable or at an older schema);
 1 an unexpected internal error (a traceback only with PFOPT_DEBUG=1).
 """
 
@@ -11,7 +12,12 @@ import traceback
 
 import click
 
-from domain.errors import DomainError, SolverFailedError, SolverTimeoutError
+from domain.errors import (
+    DomainError,
+    SolverFailedError,
+    SolverTimeoutError,
+    StorageUnavailableError,
+)
 
 EXIT_BAD_INPUT = 2
 EXIT_SOLVER = 3
@@ -19,11 +25,9 @@ EXIT_INTERNAL = 1
 
 
 def exit_code(error: DomainError) -> int:
-    return (
-        EXIT_SOLVER
-        if isinstance(error, SolverFailedError | SolverTimeoutError)
-        else (EXIT_BAD_INPUT)
-    )
+    if isinstance(error, SolverFailedError | SolverTimeoutError | StorageUnavailableError):
+        return EXIT_SOLVER
+    return EXIT_BAD_INPUT
 
 
 def fail(message: str, code: int) -> int:

@@ -11,8 +11,10 @@ from rich.console import Console
 
 from adapters.csv_prices import write_prices
 from adapters.csv_tables import write_sector_map
+from adapters.sqlalchemy_store import default_database_url
 from application.compute_frontier import ComputeFrontierCommand
 from application.generate_sample_prices import GenerateSamplePricesCommand
+from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolioCommand
 from domain.frontier import DEFAULT_POINTS
 from entrypoints.cli.errors import report
@@ -26,18 +28,42 @@ from entrypoints.cli.options import (
 )
 from entrypoints.cli.progress import RichProgress
 from entrypoints.cli.render import print_frontier, print_optimization
+from entrypoints.cli.store import with_store
+from entrypoints.cli.store_commands import db, history, portfolios, prices_group
 from entrypoints.container import Container
 from entrypoints.schemas import FrontierResponse, OptimizationResponse
 
 OBJECTIVES = ("max-sharpe", "min-variance", "target-return", "target-risk", "max-utility")
-PRICES = click.argument("prices", type=click.Path(path_type=Path))
+PRICES = click.argument("prices", required=False, type=click.Path(path_type=Path))
+PORTFOLIO = click.option(
+    "--portfolio",
+    "portfolio_ref",
+    metavar="NAME",
+    help="A saved portfolio (its assets and constraints).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database-url",
+    envvar="PFOPT_DATABASE_URL",
+    help="Where history, portfolios and prices live (default: an SQLite file in the "
+    "user data directory; PostgreSQL as postgresql+psycopg://...).",
+)
+@click.option("--migrate", is_flag=True, help="Upgrade the database schema first if it is behind.")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, database_url: str | None, migrate: bool) -> None:
     """pfopt: exact mean-variance portfolio optimization."""
-    ctx.obj = ctx.obj or Container()
+    container = ctx.obj or Container()
+    container.config.database_url.from_value(database_url or default_database_url())
+    container.config.migrate.from_value(migrate)
+    ctx.obj = container
+
+
+cli.add_command(db)
+cli.add_command(prices_group)
+cli.add_command(portfolios)
+cli.add_command(history)
 
 
 @cli.command("sample-data")
@@ -97,10 +123,28 @@ def sample_data(
             write_sector_map(market.sectors, handle)
 
 
-def _portfolio(container: Container, prices: Path, opts: dict[str, Any]):
+async def _portfolio(
+    container: Container, uow, prices: Path | None, ref: str | None, opts: dict[str, Any]
+):
+    """(price source or None for the store, source name, portfolio, saved portfolio id)."""
+    if ref is not None:
+        stored = await ManagePortfolios(uow).show(ref)
+        source = None if prices is None else container.csv_prices(path=prices)
+        return source, str(prices or "store"), stored.portfolio, stored.id
+    if prices is None:
+        names = split_list(opts["tickers"])
+        if not names:
+            raise click.UsageError(
+                "give a PRICES file, --tickers A,B,C (stored prices) or --portfolio NAME"
+            )
+        return None, "store", portfolio_from("adhoc", names, opts), None
     source = container.csv_prices(path=prices)
     names = split_list(opts["tickers"]) or list(source.load().tickers)
-    return source, portfolio_from(prices.stem, names, opts)
+    return source, prices.name, portfolio_from(prices.stem, names, opts), None
+
+
+def _store(container: Container, work):
+    return with_store(container.config.database_url(), container.config.migrate(), work)
 
 
 def _print_json(doc: msgspec.Struct) -> None:
@@ -114,6 +158,7 @@ def _warn(warnings: list[str]) -> None:
 
 @cli.command()
 @PRICES
+@PORTFOLIO
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="max-sharpe", show_default=True)
 @click.option(
     "--target",
@@ -131,26 +176,30 @@ def _warn(warnings: list[str]) -> None:
 @click.pass_obj
 def optimize(
     container: Container,
-    prices: Path,
+    prices: Path | None,
+    portfolio_ref: str | None,
     objective: str,
     target: float | None,
     risk_aversion: float,
     **opts: Any,
 ) -> None:
     """Optimize one portfolio from a price CSV (wide: date + one column per ticker; or long:
-    date,ticker,close)."""
-    source, portfolio = _portfolio(container, prices, opts)
+    date,ticker,close), or from stored prices (--tickers, --portfolio). Saved to history."""
     goal = build_objective(objective, target, opts["risk_free"], risk_aversion)
-    use_case = container.optimize_portfolio(prices=source, **solver_overrides(opts, "solver"))
-    result = use_case.execute(
-        OptimizePortfolioCommand(
+
+    async def work(uow):
+        source, name, portfolio, pid = await _portfolio(container, uow, prices, portfolio_ref, opts)
+        runs = container.recorded_runs(uow=uow, **solver_overrides(opts, "solver"))
+        command = OptimizePortfolioCommand(
             portfolio=portfolio,
             objective=goal,
             estimation=estimation_from(opts),
             risk_free_rate=opts["risk_free"],
         )
-    )
-    doc = OptimizationResponse.from_domain(result, opts["risk_free"])
+        return await runs.optimize(command, source, name, pid)
+
+    result, run_id = _store(container, work)
+    doc = OptimizationResponse.from_domain(result, opts["risk_free"], run_id)
     if opts["as_json"]:
         _print_json(doc)
         return
@@ -174,6 +223,7 @@ def _write_frontier_csv(doc: FrontierResponse, path: Path) -> None:
 
 @cli.command()
 @PRICES
+@PORTFOLIO
 @click.option(
     "--points",
     default=DEFAULT_POINTS,
@@ -189,23 +239,32 @@ def _write_frontier_csv(doc: FrontierResponse, path: Path) -> None:
 @universe_options
 @click.pass_obj
 def frontier(
-    container: Container, prices: Path, points: int, csv_out: Path | None, **opts: Any
+    container: Container,
+    prices: Path | None,
+    portfolio_ref: str | None,
+    points: int,
+    csv_out: Path | None,
+    **opts: Any,
 ) -> None:
     """Trace the efficient frontier from the minimum-variance portfolio to the highest
-    reachable return, with the exact max-Sharpe portfolio."""
-    source, portfolio = _portfolio(container, prices, opts)
-    command = ComputeFrontierCommand(
-        portfolio=portfolio,
-        n_points=points,
-        risk_free_rate=opts["risk_free"],
-        estimation=estimation_from(opts),
-    )
-    with RichProgress() as progress:
-        use_case = container.compute_frontier(
-            prices=source, progress=progress, **solver_overrides(opts, "frontier_solver__fallback")
+    reachable return, with the exact max-Sharpe portfolio. Saved to history."""
+
+    async def work(uow):
+        source, name, portfolio, pid = await _portfolio(container, uow, prices, portfolio_ref, opts)
+        command = ComputeFrontierCommand(
+            portfolio=portfolio,
+            n_points=points,
+            risk_free_rate=opts["risk_free"],
+            estimation=estimation_from(opts),
         )
-        run = use_case.execute(command)
-    doc = FrontierResponse.from_domain(run)
+        runs = container.recorded_runs(
+            uow=uow, **solver_overrides(opts, "frontier_solver__fallback")
+        )
+        with RichProgress() as progress:
+            return await runs.frontier(command, progress, source, name, pid)
+
+    run, run_id = _store(container, work)
+    doc = FrontierResponse.from_domain(run, run_id)
     if csv_out is not None:
         _write_frontier_csv(doc, csv_out)
     if opts["as_json"]:

@@ -78,6 +78,7 @@ def test_json_document_is_stable(data: Path, capsys) -> None:
         "warnings",
         "window",
         "duration_ms",
+        "optimization_id",
     }
     assert doc["objective"] == "min_variance"
     assert sum(doc["weights"].values()) == pytest.approx(1.0, abs=1e-12)

@@ -1,0 +1,112 @@
+"""SQLAlchemy 2.0 typed models: the database schema (Alembic migrations follow it)."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    MetaData,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class PortfolioRow(Base):
+    __tablename__ = "portfolio"
+    __table_args__ = (
+        UniqueConstraint("owner", "name", name="uq_portfolio_owner_name"),
+        # NULL owners are distinct in a unique constraint: a partial index covers them.
+        Index(
+            "uq_portfolio_name_without_owner",
+            "name",
+            unique=True,
+            sqlite_where=text("owner IS NULL"),
+            postgresql_where=text("owner IS NULL"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(String(64))
+    constraints: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    assets: Mapped[list["PortfolioAssetRow"]] = relationship(
+        back_populates="portfolio",
+        cascade="all, delete-orphan",
+        order_by="PortfolioAssetRow.position",
+        lazy="selectin",
+    )
+
+
+class PortfolioAssetRow(Base):
+    __tablename__ = "portfolio_asset"
+
+    portfolio_id: Mapped[str] = mapped_column(
+        ForeignKey("portfolio.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column()
+    weight: Mapped[Decimal | None] = mapped_column(Numeric(20, 12), index=True)
+    sector: Mapped[str | None] = mapped_column(String(100))
+    portfolio: Mapped[PortfolioRow] = relationship(back_populates="assets")
+
+
+class OptimizationRow(Base):
+    __tablename__ = "optimization"
+    __table_args__ = (Index("ix_optimization_portfolio_created", "portfolio_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    portfolio_id: Mapped[str | None] = mapped_column(
+        ForeignKey("portfolio.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    objective: Mapped[str] = mapped_column(String(32))
+    params_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    results_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    duration_ms: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PriceRow(Base):
+    __tablename__ = "price_data"
+    __table_args__ = (Index("ix_price_data_date", "date"),)
+
+    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    close: Mapped[Decimal] = mapped_column(Numeric(20, 8))
+
+
+class AssetRow(Base):
+    __tablename__ = "asset"
+
+    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    sector: Mapped[str | None] = mapped_column(String(100))

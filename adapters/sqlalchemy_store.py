@@ -1,0 +1,328 @@
+"""The storage ports on SQLAlchemy 2.0 async: SQLite (aiosqlite) or PostgreSQL (psycopg 3).
+
+Every SQLAlchemy and driver error is translated here: a broken connection becomes
+``StorageUnavailableError``, a unique-key clash ``ConflictError``; nothing leaks past the port.
+"""
+
+import datetime as dt
+import math
+import os
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+from platformdirs import user_data_dir
+from sqlalchemy import Float, cast, delete, func, select, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from adapters.constraint_codec import decode, encode
+from adapters.orm import OptimizationRow, PortfolioAssetRow, PortfolioRow, PriceRow
+from domain.errors import ConflictError, NotFoundError, StorageUnavailableError
+from domain.model import Asset, Portfolio
+from domain.prices import PriceHistory
+from domain.records import OptimizationRecord, StoredPortfolio, TickerSummary
+
+SQLITE_BATCH = 5000
+
+
+def default_database_url() -> str:
+    """``PFOPT_DATABASE_URL``, else an SQLite file in the user's data directory."""
+    url = os.environ.get("PFOPT_DATABASE_URL")
+    if url:
+        return url
+    folder = Path(user_data_dir("pfopt", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{folder / 'pfopt.db'}"
+
+
+def make_engine(url: str) -> AsyncEngine:
+    """An async engine: pre-pinged pool for PostgreSQL, a 30 s busy timeout for SQLite."""
+    if url.startswith("postgresql"):
+        return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_async_engine(url, connect_args={"timeout": 30})
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _portfolio(row: PortfolioRow) -> StoredPortfolio:
+    assets = tuple(Asset(a.ticker, a.sector) for a in row.assets)
+    weights = {a.ticker: float(a.weight) for a in row.assets if a.weight is not None}
+    portfolio = Portfolio(row.name, assets, decode(row.constraints), weights or None)
+    return StoredPortfolio(row.id, portfolio, row.owner, row.created_at, row.updated_at)
+
+
+def _record(row: OptimizationRow) -> OptimizationRecord:
+    return OptimizationRecord(
+        row.id,
+        row.kind,
+        row.objective,
+        row.params_json,  # type: ignore[arg-type]
+        row.results_json,
+        row.status,
+        row.duration_ms,
+        row.portfolio_id,
+        row.created_at,
+    )
+
+
+class SqlAlchemyPortfolioRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, stored: StoredPortfolio) -> None:
+        p = stored.portfolio
+        weights = p.current_weights or {}
+        row = PortfolioRow(
+            id=stored.id, name=p.name, owner=stored.owner, constraints=encode(p.constraints)
+        )
+        row.assets = [
+            PortfolioAssetRow(
+                ticker=a.ticker, position=i, sector=a.sector, weight=weights.get(a.ticker)
+            )
+            for i, a in enumerate(p.assets)
+        ]
+        self._session.add(row)
+        try:
+            await self._session.flush()
+        except IntegrityError:
+            raise ConflictError(
+                f"a portfolio named {p.name!r} already exists", field="name"
+            ) from None
+
+    async def get(self, portfolio_id: str) -> StoredPortfolio:
+        row = await self._session.get(PortfolioRow, portfolio_id)
+        if row is None:
+            raise NotFoundError(f"no portfolio with id {portfolio_id!r}", field="portfolio_id")
+        return _portfolio(row)
+
+    async def get_by_name(self, name: str, owner: str | None = None) -> StoredPortfolio:
+        owner_clause = (
+            PortfolioRow.owner.is_(None) if owner is None else (PortfolioRow.owner == owner)
+        )
+        row = (
+            await self._session.scalars(
+                select(PortfolioRow).where(PortfolioRow.name == name, owner_clause)
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no portfolio named {name!r}", field="name")
+        return _portfolio(row)
+
+    async def list(self, owner: str | None = None) -> list[StoredPortfolio]:
+        query = select(PortfolioRow).order_by(PortfolioRow.name)
+        if owner is not None:
+            query = query.where(PortfolioRow.owner == owner)
+        return [_portfolio(r) for r in await self._session.scalars(query)]
+
+    async def delete(self, portfolio_id: str) -> None:
+        row = await self._session.get(PortfolioRow, portfolio_id)
+        if row is None:
+            raise NotFoundError(f"no portfolio with id {portfolio_id!r}", field="portfolio_id")
+        await self._session.execute(
+            OptimizationRow.__table__.update()
+            .where(OptimizationRow.portfolio_id == portfolio_id)
+            .values(portfolio_id=None)
+        )
+        await self._session.delete(row)
+        await self._session.flush()
+
+
+class SqlAlchemyOptimizationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, record: OptimizationRecord) -> None:
+        self._session.add(
+            OptimizationRow(
+                id=record.id,
+                portfolio_id=record.portfolio_id,
+                kind=record.kind,
+                objective=record.objective,
+                params_json=record.params,
+                results_json=record.results,
+                status=record.status,
+                duration_ms=record.duration_ms,
+                created_at=record.created_at or dt.datetime.now(dt.UTC),
+            )
+        )
+        await self._session.flush()
+
+    async def get(self, optimization_id: str) -> OptimizationRecord:
+        row = await self._session.get(OptimizationRow, optimization_id)
+        if row is None:
+            raise NotFoundError(
+                f"no optimization with id {optimization_id!r}", field="optimization_id"
+            )
+        return _record(row)
+
+    async def list(
+        self, portfolio_id: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[OptimizationRecord]:
+        query = select(OptimizationRow).order_by(
+            OptimizationRow.created_at.desc(), OptimizationRow.id
+        )
+        if portfolio_id is not None:
+            query = query.where(OptimizationRow.portfolio_id == portfolio_id)
+        rows = await self._session.scalars(query.limit(limit).offset(offset))
+        return [_record(r) for r in rows]
+
+
+def _rows(history: PriceHistory) -> list[tuple[str, dt.date, float]]:
+    """Present prices, sorted by (ticker, date) so concurrent upserts lock in one order."""
+    out = []
+    for j in np.argsort(history.tickers, kind="stable"):
+        ticker = history.tickers[j]
+        for i, day in enumerate(history.dates):
+            value = float(history.closes[i, j])
+            if not math.isnan(value):
+                out.append((ticker, day, value))
+    return out
+
+
+class SqlAlchemyPriceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert(self, history: PriceHistory) -> int:
+        rows = _rows(history)
+        if self._session.bind.dialect.name == "postgresql":
+            await self._copy_upsert(rows)
+        else:
+            table = PriceRow.__table__
+            for start in range(0, len(rows), SQLITE_BATCH):
+                batch = [
+                    {"ticker": t, "date": d, "close": c}
+                    for t, d, c in rows[start : start + SQLITE_BATCH]
+                ]
+                stmt = sqlite_insert(table)
+                await self._session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=["ticker", "date"], set_={"close": stmt.excluded.close}
+                    ),
+                    batch,
+                )
+        return len(rows)
+
+    async def _copy_upsert(self, rows: list[tuple[str, dt.date, float]]) -> None:
+        """COPY into a transaction-local staging table, then one INSERT ... ON CONFLICT."""
+        connection = await self._session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        async with driver.cursor() as cursor:
+            await cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS price_staging "
+                "(ticker varchar(32), date date, close numeric(20, 8)) ON COMMIT DELETE ROWS"
+            )
+            async with cursor.copy("COPY price_staging (ticker, date, close) FROM STDIN") as copy:
+                for row in rows:
+                    await copy.write_row(row)
+            await cursor.execute(
+                "INSERT INTO price_data (ticker, date, close) "
+                "SELECT ticker, date, close FROM price_staging ORDER BY ticker, date "
+                "ON CONFLICT (ticker, date) DO UPDATE SET close = EXCLUDED.close "
+                "WHERE price_data.close IS DISTINCT FROM EXCLUDED.close"
+            )
+            await cursor.execute("TRUNCATE price_staging")
+
+    async def load(
+        self,
+        tickers: Sequence[str] | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> PriceHistory:
+        if tickers is None:
+            tickers = [s.ticker for s in await self.summary()]
+        query = select(PriceRow.ticker, PriceRow.date, cast(PriceRow.close, Float)).where(
+            PriceRow.ticker.in_(list(tickers))
+        )
+        if start is not None:
+            query = query.where(PriceRow.date >= start)
+        if end is not None:
+            query = query.where(PriceRow.date <= end)
+        result = (await self._session.execute(query.order_by(PriceRow.date))).all()
+        column = {t: j for j, t in enumerate(tickers)}
+        seen = {r[0] for r in result}
+        missing = [t for t in tickers if t not in seen]
+        if missing:
+            raise NotFoundError(
+                f"no stored prices for {missing[0]!r} in that date range", field="tickers"
+            )
+        dates = sorted({r[1] for r in result})
+        row_of = {d: i for i, d in enumerate(dates)}
+        closes = np.full((len(dates), len(tickers)), np.nan)
+        for ticker, day, close in result:
+            closes[row_of[day], column[ticker]] = close
+        return PriceHistory(dates, list(tickers), closes)
+
+    async def summary(self) -> list[TickerSummary]:
+        query = (
+            select(PriceRow.ticker, func.min(PriceRow.date), func.max(PriceRow.date), func.count())
+            .group_by(PriceRow.ticker)
+            .order_by(PriceRow.ticker)
+        )
+        return [TickerSummary(*row) for row in (await self._session.execute(query)).all()]
+
+
+class SqlAlchemyUnitOfWork:
+    """One session, one transaction: ``commit`` or everything is rolled back on exit."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> "SqlAlchemyUnitOfWork":
+        self._session = self._sessions()
+        self.portfolios = SqlAlchemyPortfolioRepository(self._session)
+        self.optimizations = SqlAlchemyOptimizationRepository(self._session)
+        self.prices = SqlAlchemyPriceRepository(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+        if isinstance(error, OperationalError | DBAPIError) and not isinstance(
+            error, IntegrityError
+        ):
+            raise StorageUnavailableError(
+                f"the database is unavailable: {str(error.orig).splitlines()[0]}", field="database"
+            ) from error
+
+    async def commit(self) -> None:
+        try:
+            await self._session.commit()
+        except IntegrityError:
+            raise ConflictError("the change clashes with stored data", field="database") from None
+
+
+class SqlAlchemyUnitOfWorkFactory:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    def __call__(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self._sessions)
+
+
+async def reset(engine: AsyncEngine) -> None:
+    """Empty every table (tests)."""
+    async with engine.begin() as connection:
+        for table in ("optimization", "portfolio_asset", "portfolio", "price_data", "asset"):
+            await connection.execute(delete(PriceRow.metadata.tables[table]))
+        await connection.execute(text("SELECT 1"))

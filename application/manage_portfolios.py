@@ -1,0 +1,49 @@
+"""Saved portfolios: create, list, show, delete."""
+
+import uuid
+
+from domain.errors import NotFoundError
+from domain.model import Portfolio
+from domain.records import StoredPortfolio
+from domain.repositories import UnitOfWorkFactory
+
+
+class ManagePortfolios:
+    """CRUD on saved portfolios; ``ref`` is an id or a name."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def create(self, portfolio: Portfolio, owner: str | None = None) -> StoredPortfolio:
+        stored = StoredPortfolio(str(uuid.uuid4()), portfolio, owner)
+        async with self._uow() as uow:
+            await uow.portfolios.add(stored)
+            await uow.commit()
+            return await uow.portfolios.get(stored.id)
+
+    async def list(self, owner: str | None = None) -> list[StoredPortfolio]:
+        async with self._uow() as uow:
+            return await uow.portfolios.list(owner)
+
+    async def show(self, ref: str, owner: str | None = None) -> StoredPortfolio:
+        async with self._uow() as uow:
+            return await _find(uow, ref, owner)
+
+    async def delete(self, ref: str, owner: str | None = None) -> StoredPortfolio:
+        async with self._uow() as uow:
+            stored = await _find(uow, ref, owner)
+            await uow.portfolios.delete(stored.id)
+            await uow.commit()
+            return stored
+
+
+async def _find(uow, ref: str, owner: str | None) -> StoredPortfolio:
+    try:
+        return await uow.portfolios.get_by_name(ref, owner)
+    except NotFoundError:
+        try:
+            return await uow.portfolios.get(ref)
+        except NotFoundError:
+            raise NotFoundError(
+                f"no portfolio named or with id {ref!r}", field="portfolio"
+            ) from None

@@ -1,0 +1,181 @@
+"""Run an optimization or a frontier on stored or supplied prices and keep it in history.
+
+The solve is CPU-bound and synchronous, so it runs in a worker thread; loading prices and
+saving the record go through the unit of work.
+"""
+
+import asyncio
+import dataclasses
+import math
+import uuid
+from typing import Any
+
+from application.compute_frontier import ComputeFrontier, ComputeFrontierCommand, FrontierRun
+from application.history_source import HistoryPriceSource
+from application.optimize_portfolio import (
+    OptimizationResult,
+    OptimizePortfolio,
+    OptimizePortfolioCommand,
+)
+from domain.frontier import FrontierPoint, FrontierSolver, ProgressReporter
+from domain.ports import PriceSource, RiskEstimator, Solver
+from domain.records import OptimizationRecord
+from domain.repositories import UnitOfWorkFactory
+
+
+def jsonable(value: Any) -> Any:
+    """Builtins for a JSON column: dataclasses as dicts with their type, dates as ISO text,
+    infinite or NaN floats as None (JSON has neither)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"type": type(value).__name__, **fields}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _weights(tickers, weights) -> dict[str, float] | None:
+    return None if weights is None else {t: float(w) for t, w in zip(tickers, weights, strict=True)}
+
+
+def _point(point: FrontierPoint, tickers) -> dict[str, Any]:
+    m = point.metrics
+    return jsonable(
+        {
+            "target_return": point.target_return,
+            "status": point.status,
+            "solver": point.solver,
+            "expected_return": m.expected_return if m else None,
+            "volatility": m.volatility if m else None,
+            "sharpe": m.sharpe if m else None,
+            "weights": _weights(tickers, point.weights),
+            "detail": point.detail,
+        }
+    )
+
+
+def _params(cmd: OptimizePortfolioCommand | ComputeFrontierCommand, source: str) -> dict:
+    return jsonable(
+        {
+            "source": source,
+            "tickers": list(cmd.portfolio.tickers),
+            "constraints": list(cmd.portfolio.constraints),
+            "estimation": cmd.estimation,
+            "risk_free_rate": cmd.risk_free_rate,
+            **(
+                {"objective": cmd.objective}
+                if isinstance(cmd, OptimizePortfolioCommand)
+                else {"n_points": cmd.n_points}
+            ),
+        }
+    )
+
+
+class RecordedRuns:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        estimator: RiskEstimator,
+        solver: Solver,
+        frontier_solver: FrontierSolver,
+    ) -> None:
+        self._uow, self._estimator = uow, estimator
+        self._solver, self._frontier_solver = solver, frontier_solver
+
+    async def _source(self, cmd, source: PriceSource | None) -> PriceSource:
+        if source is not None:
+            return source
+        async with self._uow() as uow:
+            history = await uow.prices.load(
+                cmd.portfolio.tickers, cmd.estimation.start, cmd.estimation.end
+            )
+        return HistoryPriceSource(history)
+
+    async def _save(self, record: OptimizationRecord) -> None:
+        async with self._uow() as uow:
+            await uow.optimizations.add(record)
+            await uow.commit()
+
+    async def optimize(
+        self,
+        cmd: OptimizePortfolioCommand,
+        source: PriceSource | None = None,
+        source_name: str = "store",
+        portfolio_id: str | None = None,
+    ) -> tuple[OptimizationResult, str]:
+        prices = await self._source(cmd, source)
+        use_case = OptimizePortfolio(prices, self._estimator, self._solver)
+        result = await asyncio.to_thread(use_case.execute, cmd)
+        a = result.allocation
+        results = jsonable(
+            {
+                "weights": _weights(a.tickers, a.weights),
+                "metrics": a.metrics,
+                "solver": a.solver,
+                "status": a.status,
+                "warnings": list(a.warnings),
+                "window": {
+                    "start": result.start,
+                    "end": result.end,
+                    "n_observations": result.n_observations,
+                },
+            }
+        )
+        record = OptimizationRecord(
+            str(uuid.uuid4()),
+            "single",
+            cmd.objective.name,
+            _params(cmd, source_name),
+            results,
+            a.status,
+            result.duration_ms,
+            portfolio_id,
+        )
+        await self._save(record)
+        return result, record.id
+
+    async def frontier(
+        self,
+        cmd: ComputeFrontierCommand,
+        progress: ProgressReporter,
+        source: PriceSource | None = None,
+        source_name: str = "store",
+        portfolio_id: str | None = None,
+    ) -> tuple[FrontierRun, str]:
+        prices = await self._source(cmd, source)
+        use_case = ComputeFrontier(prices, self._estimator, self._frontier_solver, progress)
+        run = await asyncio.to_thread(use_case.execute, cmd)
+        f = run.frontier
+        results = jsonable(
+            {
+                "method": f.method,
+                "notes": list(f.notes),
+                "return_range": f.return_range,
+                "points": [_point(p, f.tickers) for p in f.points],
+                "max_sharpe": None if f.max_sharpe is None else _point(f.max_sharpe, f.tickers),
+                "min_variance": _point(f.min_variance, f.tickers),
+                "window": {
+                    "start": run.start,
+                    "end": run.end,
+                    "n_observations": run.n_observations,
+                },
+            }
+        )
+        record = OptimizationRecord(
+            str(uuid.uuid4()),
+            "frontier",
+            "frontier",
+            _params(cmd, source_name),
+            results,
+            f.status,
+            run.duration_ms,
+            portfolio_id,
+        )
+        await self._save(record)
+        return run, record.id

@@ -1,0 +1,58 @@
+"""What pfopt keeps: saved portfolios, the optimization history and price-store summaries."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+from domain.model import Portfolio
+
+RunKind: TypeAlias = Literal["single", "frontier"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPortfolio:
+    """A portfolio with its identity. ``owner`` is None until API keys exist."""
+
+    id: str
+    portfolio: Portfolio
+    owner: str | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptimizationRecord:
+    """One optimization or frontier run as it is kept in history.
+
+    ``params`` and ``results`` are JSON-ready builtins (decimals, annualized; weights by ticker).
+    ``portfolio_id`` is None for ad-hoc runs on a file or a list of tickers.
+    """
+
+    id: str
+    kind: RunKind
+    objective: str
+    params: dict[str, Any]
+    results: dict[str, Any]
+    status: str
+    duration_ms: float
+    portfolio_id: str | None = None
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TickerSummary:
+    ticker: str
+    first: dt.date
+    last: dt.date
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What a price import did: rows read from the file, and how many tickers they cover."""
+
+    rows: int
+    tickers: tuple[str, ...]
+    first: dt.date
+    last: dt.date
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,85 @@
+"""Storage ports. Async because the database adapters are (SQLAlchemy async sessions); a unit
+of work commits or rolls back everything a use case changed as one transaction."""
+
+import datetime as dt
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Protocol
+
+from domain.prices import PriceHistory
+from domain.records import OptimizationRecord, StoredPortfolio, TickerSummary
+
+
+class PortfolioRepository(Protocol):
+    async def add(self, stored: StoredPortfolio) -> None:
+        """Raises ``ConflictError`` when the owner already has a portfolio of that name."""
+        ...
+
+    async def get(self, portfolio_id: str) -> StoredPortfolio:
+        """Raises ``NotFoundError``."""
+        ...
+
+    async def get_by_name(self, name: str, owner: str | None = None) -> StoredPortfolio:
+        """Raises ``NotFoundError``."""
+        ...
+
+    async def list(self, owner: str | None = None) -> list[StoredPortfolio]: ...
+
+    async def delete(self, portfolio_id: str) -> None:
+        """Removes the portfolio and its assets; its history stays, unlinked. NotFoundError."""
+        ...
+
+
+class OptimizationRepository(Protocol):
+    async def add(self, record: OptimizationRecord) -> None: ...
+
+    async def get(self, optimization_id: str) -> OptimizationRecord:
+        """Raises ``NotFoundError``."""
+        ...
+
+    async def list(
+        self, portfolio_id: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[OptimizationRecord]:
+        """Newest first."""
+        ...
+
+
+class PriceRepository(Protocol):
+    async def upsert(self, history: PriceHistory) -> int:
+        """Insert or update every present price; returns the number of rows written."""
+        ...
+
+    async def load(
+        self,
+        tickers: Sequence[str] | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> PriceHistory:
+        """Prices on the union of the tickers' dates (NaN where one has none).
+        Raises ``NotFoundError`` naming a ticker with no stored price."""
+        ...
+
+    async def summary(self) -> list[TickerSummary]: ...
+
+
+class UnitOfWork(Protocol):
+    portfolios: PortfolioRepository
+    optimizations: OptimizationRepository
+    prices: PriceRepository
+
+    async def __aenter__(self) -> "UnitOfWork": ...
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        """Rolls back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
