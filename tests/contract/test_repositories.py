@@ -1,0 +1,180 @@
+"""One contract for the storage ports: the in-memory fake, SQLite and PostgreSQL."""
+
+import asyncio
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
+from domain.constraints import AssetBounds, Budget, GroupLimits, LongOnly, WeightBounds
+from domain.errors import ConflictError, NotFoundError
+from domain.model import Asset, Portfolio
+from domain.prices import PriceHistory
+from domain.records import OptimizationRecord, StoredPortfolio
+from tests.fakes import InMemoryUnitOfWorkFactory
+from tests.storage import fresh_database
+
+PORTFOLIO = Portfolio(
+    "core",
+    (Asset("AAA", "Tech"), Asset("BBB", "Energy"), Asset("CCC")),
+    (
+        Budget(),
+        LongOnly(),
+        WeightBounds(max_weight=0.5),
+        AssetBounds({"AAA": (0.1, 0.4)}),
+        GroupLimits({"AAA": "Tech", "BBB": "Energy"}, {"Tech": (0.0, 0.6)}),
+    ),
+    {"AAA": 0.2, "BBB": 0.3, "CCC": 0.5},
+)
+
+
+@pytest.fixture(params=["fake", "sqlite", "postgres"])
+def uow(request, tmp_path):
+    if request.param == "fake":
+        yield InMemoryUnitOfWorkFactory()
+        return
+    url = fresh_database(request.param, tmp_path)
+    engines = []
+
+    def factory():
+        engine = make_engine(url)
+        engines.append(engine)
+        return SqlAlchemyUnitOfWorkFactory(engine)
+
+    yield factory
+    for engine in engines:
+        asyncio.run(engine.dispose())
+
+
+def run(uow, work):
+    """Run ``work(uow_factory)`` in a fresh event loop with its own engine."""
+
+    async def go():
+        factory = uow() if not isinstance(uow, InMemoryUnitOfWorkFactory) else uow
+        try:
+            return await work(factory)
+        finally:
+            if hasattr(factory, "engine"):
+                await factory.engine.dispose()
+
+    return asyncio.run(go())
+
+
+def test_portfolio_round_trip(uow) -> None:
+    async def work(f):
+        async with f() as u:
+            await u.portfolios.add(StoredPortfolio("p1", PORTFOLIO))
+            await u.commit()
+        async with f() as u:
+            by_id, by_name = await u.portfolios.get("p1"), await u.portfolios.get_by_name("core")
+            return by_id, by_name, await u.portfolios.list()
+
+    by_id, by_name, listed = run(uow, work)
+    assert by_id.portfolio == PORTFOLIO
+    assert by_name.id == "p1"
+    assert [s.id for s in listed] == ["p1"]
+    assert by_id.created_at is not None
+
+
+def test_duplicate_name_conflicts_and_unknown_ids_are_not_found(uow) -> None:
+    async def work(f):
+        async with f() as u:
+            await u.portfolios.add(StoredPortfolio("p1", PORTFOLIO))
+            await u.commit()
+
+        async def second() -> None:
+            async with f() as u:
+                await u.portfolios.add(StoredPortfolio("p2", PORTFOLIO))
+                await u.commit()
+
+        with pytest.raises(ConflictError, match="'core' already exists"):
+            await second()
+        async with f() as u:
+            with pytest.raises(NotFoundError):
+                await u.portfolios.get("nope")
+            with pytest.raises(NotFoundError):
+                await u.portfolios.get_by_name("nope")
+            with pytest.raises(NotFoundError):
+                await u.portfolios.delete("nope")
+            with pytest.raises(NotFoundError):
+                await u.optimizations.get("nope")
+            return await u.portfolios.list()
+
+    assert len(run(uow, work)) == 1
+
+
+def test_uncommitted_work_is_rolled_back(uow) -> None:
+    async def work(f):
+        async with f() as u:
+            await u.portfolios.add(StoredPortfolio("p1", PORTFOLIO))
+        async with f() as u:
+            return await u.portfolios.list()
+
+    assert run(uow, work) == []
+
+
+def _record(i: int, portfolio_id: str | None) -> OptimizationRecord:
+    return OptimizationRecord(
+        f"r{i}",
+        "single",
+        "max_sharpe",
+        {"tickers": ["AAA"]},
+        {"weights": {"AAA": 1.0}},
+        "optimal",
+        12.5,
+        portfolio_id,
+        dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=i),
+    )
+
+
+def test_history_newest_first_paged_and_kept_after_delete(uow) -> None:
+    async def work(f):
+        async with f() as u:
+            await u.portfolios.add(StoredPortfolio("p1", PORTFOLIO))
+            for i in range(5):
+                await u.optimizations.add(_record(i, "p1" if i % 2 == 0 else None))
+            await u.commit()
+        async with f() as u:
+            mine = await u.optimizations.list("p1")
+            page = await u.optimizations.list(limit=2, offset=1)
+            await u.portfolios.delete("p1")
+            await u.commit()
+        async with f() as u:
+            kept = await u.optimizations.get("r0")
+            return mine, page, kept, await u.optimizations.list()
+
+    mine, page, kept, everything = run(uow, work)
+    assert [r.id for r in mine] == ["r4", "r2", "r0"]
+    assert [r.id for r in page] == ["r3", "r2"]
+    assert kept.portfolio_id is None
+    assert kept.results == {"weights": {"AAA": 1.0}}
+    assert len(everything) == 5
+
+
+def test_prices_upsert_load_and_summary(uow) -> None:
+    days = [dt.date(2024, 1, d) for d in (2, 3, 4)]
+    first = PriceHistory(days, ["AAA", "BBB"], [[10.0, 20.0], [11.0, np.nan], [12.0, 22.0]])
+    newer = PriceHistory(days[1:], ["BBB"], [[21.5], [22.5]])
+
+    async def work(f):
+        async with f() as u:
+            written = await u.prices.upsert(first)
+            await u.prices.upsert(first)  # re-import: no duplicates
+            await u.prices.upsert(newer)  # a newer file updates values
+            await u.commit()
+        async with f() as u:
+            loaded = await u.prices.load(["BBB", "AAA"], start=days[1])
+            with pytest.raises(NotFoundError, match="'ZZZ'"):
+                await u.prices.load(["AAA", "ZZZ"])
+            return written, loaded, await u.prices.summary()
+
+    written, loaded, summary = run(uow, work)
+    assert written == 5
+    assert loaded.tickers == ("BBB", "AAA")
+    assert loaded.dates == tuple(days[1:])
+    np.testing.assert_allclose(loaded.closes, [[21.5, 11.0], [22.5, 12.0]])
+    assert [(s.ticker, s.first, s.last, s.rows) for s in summary] == [
+        ("AAA", days[0], days[2], 3),
+        ("BBB", days[0], days[2], 3),
+    ]

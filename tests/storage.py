@@ -1,0 +1,46 @@
+"""Database fixtures shared by the storage tests: a migrated SQLite file, and PostgreSQL from
+PFOPT_TEST_DATABASE_URL (a missing server fails the run when PFOPT_REQUIRE_POSTGRES=1)."""
+
+import asyncio
+import os
+
+import pytest
+from sqlalchemy import text
+
+from adapters.migrations import downgrade, upgrade
+from adapters.sqlalchemy_store import make_engine
+
+
+def postgres_url() -> str:
+    url = os.environ.get("PFOPT_TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("PFOPT_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PFOPT_REQUIRE_POSTGRES=1 but PFOPT_TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need PFOPT_TEST_DATABASE_URL")
+
+    async def ping() -> None:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(ping())
+    except Exception as error:
+        if os.environ.get("PFOPT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL at PFOPT_TEST_DATABASE_URL is unreachable: {error}")
+        pytest.skip(f"PostgreSQL unreachable: {error}")
+    return url
+
+
+def fresh_database(kind: str, tmp_path) -> str:
+    """An empty database at the head revision."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/store.db"
+    else:
+        url = postgres_url()
+        downgrade(url, "base")
+    upgrade(url)
+    return url
