@@ -32,6 +32,8 @@ from domain.prices import PriceHistory
 from domain.records import OptimizationRecord, StoredPortfolio, TickerSummary
 
 SQLITE_BATCH = 5000
+EPOCH = dt.date(1970, 1, 1)
+EPOCH_ORDINAL = EPOCH.toordinal()
 
 
 def default_database_url() -> str:
@@ -234,6 +236,7 @@ class SqlAlchemyPriceRepository:
                 "WHERE price_data.close IS DISTINCT FROM EXCLUDED.close"
             )
             await cursor.execute("TRUNCATE price_staging")
+            await cursor.execute("ANALYZE price_data")
 
     async def load(
         self,
@@ -243,27 +246,57 @@ class SqlAlchemyPriceRepository:
     ) -> PriceHistory:
         if tickers is None:
             tickers = [s.ticker for s in await self.summary()]
+        names = list(tickers)
+        if self._session.bind.dialect.name == "postgresql":
+            series = await self._pg_series(names, start, end)
+        else:
+            series = await self._series(names, start, end)
+        missing = [t for t in names if t not in series]
+        if missing:
+            raise NotFoundError(
+                f"no stored prices for {missing[0]!r} in that date range", field="tickers"
+            )
+        days = np.unique(np.concatenate([d for d, _ in series.values()]))
+        closes = np.full((days.size, len(names)), np.nan)
+        for j, ticker in enumerate(names):
+            d, c = series[ticker]
+            closes[np.searchsorted(days, d), j] = c
+        return PriceHistory([EPOCH + dt.timedelta(days=int(x)) for x in days], names, closes)
+
+    async def _pg_series(
+        self, tickers: list[str], start: dt.date | None, end: dt.date | None
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """One row per ticker with its days and closes packed as binary arrays: the server does
+        the per-row work and numpy decodes, instead of a Python object per price."""
+        query = text(
+            "SELECT ticker, string_agg(int4send((date - DATE '1970-01-01')::int4), ''::bytea "
+            "ORDER BY date), string_agg(float8send(close::float8), ''::bytea ORDER BY date) "
+            "FROM price_data WHERE ticker = ANY(:tickers) AND date >= :start AND date <= :end "
+            "GROUP BY ticker"
+        )
+        bounds = {"tickers": tickers, "start": start or dt.date.min, "end": end or dt.date.max}
+        rows = await self._session.execute(query, bounds)
+        return {
+            t: (np.frombuffer(d, ">i4").astype(np.int64), np.frombuffer(c, ">f8"))
+            for t, d, c in rows
+        }
+
+    async def _series(
+        self, tickers: list[str], start: dt.date | None, end: dt.date | None
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         query = select(PriceRow.ticker, PriceRow.date, cast(PriceRow.close, Float)).where(
-            PriceRow.ticker.in_(list(tickers))
+            PriceRow.ticker.in_(tickers)
         )
         if start is not None:
             query = query.where(PriceRow.date >= start)
         if end is not None:
             query = query.where(PriceRow.date <= end)
-        result = (await self._session.execute(query.order_by(PriceRow.date))).all()
-        column = {t: j for j, t in enumerate(tickers)}
-        seen = {r[0] for r in result}
-        missing = [t for t in tickers if t not in seen]
-        if missing:
-            raise NotFoundError(
-                f"no stored prices for {missing[0]!r} in that date range", field="tickers"
-            )
-        dates = sorted({r[1] for r in result})
-        row_of = {d: i for i, d in enumerate(dates)}
-        closes = np.full((len(dates), len(tickers)), np.nan)
-        for ticker, day, close in result:
-            closes[row_of[day], column[ticker]] = close
-        return PriceHistory(dates, list(tickers), closes)
+        grouped: dict[str, tuple[list[int], list[float]]] = {}
+        for ticker, day, close in await self._session.execute(query):
+            days, values = grouped.setdefault(ticker, ([], []))
+            days.append(day.toordinal() - EPOCH_ORDINAL)
+            values.append(close)
+        return {t: (np.array(d, dtype=np.int64), np.array(c)) for t, (d, c) in grouped.items()}
 
     async def summary(self) -> list[TickerSummary]:
         query = (
