@@ -18,6 +18,7 @@ tolerances below are relative. Anything the method cannot take (a leverage cap, 
 system, cycling) raises ``CriticalLineError`` and the caller falls back to CVXPY.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -220,8 +221,16 @@ def _apply(a: _ActiveSet, kind: int, index: int, side: int) -> None:
         del a.rows[index]
 
 
-def _walk(p: _Problem, a: _ActiveSet, lam: float, s: float, cap: int) -> list[Segment]:
-    """Follow the path from ``lam`` down to 0 (s = -1) or up to infinity (s = +1)."""
+def _walk(
+    p: _Problem,
+    a: _ActiveSet,
+    lam: float,
+    s: float,
+    cap: int,
+    stop: Callable[[Segment], bool] | None = None,
+) -> list[Segment]:
+    """Follow the path from ``lam`` down to 0 (s = -1) or up to infinity (s = +1); ``stop``,
+    shown each new segment, may end the walk early."""
     segments: list[Segment] = []
     for _ in range(cap):
         piece = _solve(p, a)
@@ -235,6 +244,8 @@ def _walk(p: _Problem, a: _ActiveSet, lam: float, s: float, cap: int) -> list[Se
         new = lam + s * step
         if step > 0:
             segments.append(Segment(min(lam, new), max(lam, new), piece))
+            if stop is not None and stop(segments[-1]):
+                return segments
         _apply(a, kind, index, side)
         lam = new
     raise CriticalLineError("too many breakpoints (cycling on a degenerate problem)")
@@ -340,9 +351,15 @@ class CriticalLinePath:
 
 
 def trace(
-    risk: FloatArray | FactorModel, expected_returns: FloatArray, lc: LinearConstraints
+    risk: FloatArray | FactorModel,
+    expected_returns: FloatArray,
+    lc: LinearConstraints,
+    stop_down: Callable[[Segment], bool] | None = None,
 ) -> CriticalLinePath:
     """Trace the efficient frontier exactly; raise ``CriticalLineError`` when it cannot.
+
+    ``stop_down`` (shown each segment from the top down) may end the trace early: the path then
+    covers only the upper part of the frontier, which is all a max-Sharpe-only solve needs.
 
     ``risk`` is the dense covariance or a factor model; with a factor model only the rows of S
     for free and held assets are ever formed (O(n k) each), never the n x n matrix.
@@ -368,10 +385,14 @@ def trace(
     cap = 20 * (p.n + rows.shape[0]) + 100
     vertex = extreme_portfolio(-expected_returns, lc)
     top = _primal(p, vertex, LAM_TOP, cap)
-    down = _walk(p, top.copy(), LAM_TOP, -1.0, cap)
-    up = _walk(p, top, LAM_TOP, 1.0, cap)
-    segments = sorted(down + up, key=lambda seg: seg.lam_lo)
-    last = segments[-1].piece
-    if np.max(np.abs(last.w1)) > TOL * 100:
+    up = _walk(p, top.copy(), LAM_TOP, 1.0, cap)
+    if np.max(np.abs(up[-1].piece.w1)) > TOL * 100:
         raise CriticalLineError("expected return is unbounded along the frontier")
+    for segment in sorted(up, key=lambda seg: -seg.lam_lo):
+        if stop_down is not None and stop_down(segment):
+            return CriticalLinePath(
+                sorted(up, key=lambda seg: seg.lam_lo), mu_scale, cov_scale, complete=False
+            )
+    down = _walk(p, top, LAM_TOP, -1.0, cap, stop_down)
+    segments = sorted(down + up, key=lambda seg: seg.lam_lo)
     return CriticalLinePath(segments, mu_scale, cov_scale)

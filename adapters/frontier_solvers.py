@@ -101,17 +101,25 @@ class CriticalLineFrontier:
     def max_sharpe(self, risk_free_rate: float) -> Solution:
         best: tuple[float, int, float] | None = None
         for k, seg in enumerate(self._segments):
-            for lam in _sharpe_candidates(seg, self._r0[k] - risk_free_rate, self._r1[k]):
-                variance = _variance(seg.piece, lam)
-                excess = self._r0[k] + lam * self._r1[k] - risk_free_rate
-                if variance <= 0 or excess <= 0:
-                    continue
-                ratio = excess / math.sqrt(variance)
-                if best is None or ratio > best[0]:
-                    best = (ratio, k, lam)
+            found = segment_max_sharpe(seg, self._mu, risk_free_rate)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = (found[0], k, found[1])
         if best is None:
             raise _no_excess_return(risk_free_rate, self._highest)
         return self._at(best[1], best[2])
+
+
+def segment_max_sharpe(seg: Segment, mu: FloatArray, rf: float) -> tuple[float, float] | None:
+    """The highest Sharpe ratio on one segment (in units of sqrt of the scaled variance, so
+    comparable across segments of one path) and the lam where it is reached."""
+    r0, r1 = float(mu @ seg.piece.w0), float(mu @ seg.piece.w1)
+    best: tuple[float, float] | None = None
+    for lam in _sharpe_candidates(seg, r0 - rf, r1):
+        variance = _variance(seg.piece, lam)
+        excess = r0 + lam * r1 - rf
+        if variance > 0 and excess > 0 and (best is None or excess / math.sqrt(variance) > best[0]):
+            best = (excess / math.sqrt(variance), lam)
+    return best
 
 
 def _variance(piece: Piece, lam: float) -> float:
@@ -237,6 +245,30 @@ class CriticalLineFrontierSolver:
     ) -> None:
         self._fallback = fallback or CvxpyFrontierSolver()
         self._blas_threads = blas_threads
+
+    def max_sharpe(
+        self, universe: Universe, constraints: LinearConstraints, risk_free_rate: float
+    ) -> Solution:
+        """The exact tangency portfolio alone: the path is walked down from the top only until
+        the Sharpe ratio, unimodal along the frontier, has passed its peak."""
+        mu, best = universe.expected_returns, [-math.inf]
+
+        def passed_peak(segment: Segment) -> bool:
+            found = segment_max_sharpe(segment, mu, risk_free_rate)
+            if found is None:  # no excess return here: below the risk-free rate, or flat
+                return math.isfinite(best[0])
+            if found[0] < best[0] * (1 - 1e-12):
+                return True
+            best[0] = max(best[0], found[0])
+            return False
+
+        try:
+            with _controller().limit(limits=self._blas_threads, user_api="blas"):
+                risk = universe.factor_model or universe.covariance
+                path = trace(risk, mu, constraints, stop_down=passed_peak)
+        except CriticalLineError:
+            return self._fallback.prepare(universe, constraints).max_sharpe(risk_free_rate)
+        return CriticalLineFrontier(universe, constraints, path).max_sharpe(risk_free_rate)
 
     def prepare(self, universe: Universe, constraints: LinearConstraints):
         try:

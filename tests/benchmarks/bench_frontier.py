@@ -209,7 +209,7 @@ def bench(case: Case, runs: int, limit_s: float, with_peers: bool) -> None:
 
 def max_sharpe_alone(case: Case, runs: int, with_peers: bool) -> None:
     solver = CriticalLineFrontierSolver()
-    ms = median_ms(lambda: solver.prepare(case.universe, case.lc).max_sharpe(RF), runs)
+    ms = median_ms(lambda: solver.max_sharpe(case.universe, case.lc, RF), runs)
     line = f"max-Sharpe alone, {case.label}: pfopt {ms:.1f} ms"
     if with_peers:
         from pypfopt import EfficientFrontier

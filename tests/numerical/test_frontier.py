@@ -103,6 +103,18 @@ def test_max_sharpe_matches_the_convex_reformulation(problem) -> None:
     np.testing.assert_allclose(ours, convex.weights, atol=WEIGHT_TOL)
 
 
+@pytest.mark.parametrize("rf", [0.0, 0.04, 0.1])
+def test_max_sharpe_alone_stops_early_and_agrees_with_the_whole_path(problem, rf) -> None:
+    u, lc = problem
+    try:
+        whole = exact().prepare(u, lc).max_sharpe(rf).weights
+    except InfeasibleError:
+        with pytest.raises(InfeasibleError):
+            exact().max_sharpe(u, lc, rf)
+        return
+    np.testing.assert_allclose(exact().max_sharpe(u, lc, rf).weights, whole, atol=1e-12)
+
+
 def test_target_above_the_top_is_an_infeasible_point(problem) -> None:
     u, lc = problem
     top = exact().prepare(u, lc).return_range().highest
@@ -130,6 +142,9 @@ def test_leverage_cap_falls_back_to_cvxpy_and_says_so() -> None:
     assert "critical line not used (a gross leverage cap is not a linear bound)" in result.notes[0]
     for p in result.points:
         assert np.abs(p.weights).sum() <= 1.5 + 1e-6
+    alone = exact().max_sharpe(u, lc, 0.01).weights  # the CVXPY route answers here too
+    convex = allocate(CvxpySolver(chain=("CLARABEL",), options=TIGHT), u, lc, MaxSharpe(0.01))
+    np.testing.assert_allclose(alone, convex.weights, atol=WEIGHT_TOL)
 
 
 def test_deliberate_ties_duplicate_assets_and_equal_returns() -> None:
