@@ -57,11 +57,18 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
 def _portfolio(row: PortfolioRow) -> StoredPortfolio:
     assets = tuple(Asset(a.ticker, a.sector) for a in row.assets)
     weights = {a.ticker: float(a.weight) for a in row.assets if a.weight is not None}
     portfolio = Portfolio(row.name, assets, decode(row.constraints), weights or None)
-    return StoredPortfolio(row.id, portfolio, row.owner, row.created_at, row.updated_at)
+    return StoredPortfolio(row.id, portfolio, row.owner, _utc(row.created_at), _utc(row.updated_at))
 
 
 def _record(row: OptimizationRow) -> OptimizationRecord:
@@ -74,7 +81,7 @@ def _record(row: OptimizationRow) -> OptimizationRecord:
         row.status,
         row.duration_ms,
         row.portfolio_id,
-        row.created_at,
+        _utc(row.created_at),
     )
 
 

@@ -75,6 +75,7 @@ def test_portfolio_round_trip(uow) -> None:
     assert by_name.id == "p1"
     assert [s.id for s in listed] == ["p1"]
     assert by_id.created_at is not None
+    assert by_id.created_at.tzinfo is not None  # UTC on every engine
 
 
 def test_duplicate_name_conflicts_and_unknown_ids_are_not_found(uow) -> None:
