@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from application.history_source import HistoryPriceSource
 from domain.errors import ConflictError, InfeasibleError, NotFoundError
 from domain.estimation import CovarianceMethod
 from domain.linear import LinearConstraints
@@ -73,23 +74,8 @@ class SampleRiskEstimator:
         return FactorModel(b, f, np.clip(np.diag(cov - b @ f @ b.T), 0.0, None))
 
 
-class InMemoryPriceSource:
-    def __init__(self, history: PriceHistory) -> None:
-        self.history = history
-
-    def load(
-        self,
-        tickers: Sequence[str] | None = None,
-        start: dt.date | None = None,
-        end: dt.date | None = None,
-    ) -> PriceHistory:
-        h = self.history
-        if tickers is not None:
-            for t in tickers:
-                if t not in h.tickers:
-                    raise NotFoundError(f"ticker {t!r} is not in the price source")
-            h = h.select(tickers)
-        return h.between(start, end)
+# The in-memory PriceSource is the application's own HistoryPriceSource.
+InMemoryPriceSource = HistoryPriceSource
 
 
 class FakeFrontier:

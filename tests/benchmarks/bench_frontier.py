@@ -31,16 +31,8 @@ from domain.estimation import expected_returns
 from domain.linear import LinearConstraints, compile_constraints
 from domain.model import Universe
 from domain.returns import simple_returns
+from tests.reference import TIGHT
 
-TIGHT = {
-    "CLARABEL": {
-        "tol_gap_abs": 1e-14,
-        "tol_gap_rel": 1e-14,
-        "tol_feas": 1e-14,
-        "tol_ktratio": 1e-12,
-        "max_iter": 500,
-    }
-}
 SECTOR_LIMITS = {"Technology": (0.0, 0.25), "Financials": (0.0, 0.25), "Energy": (0.05, 1.0)}
 POINTS = 25
 RF = 0.02

@@ -17,16 +17,8 @@ from domain.linear import LinearConstraints, compile_constraints
 from domain.model import Universe
 from domain.objectives import MaxSharpe
 from tests.conftest import random_universe
+from tests.reference import TIGHT
 
-TIGHT = {
-    "CLARABEL": {
-        "tol_gap_abs": 1e-14,
-        "tol_gap_rel": 1e-14,
-        "tol_feas": 1e-14,
-        "tol_ktratio": 1e-12,
-        "max_iter": 500,
-    }
-}
 WEIGHT_TOL = 1e-6
 
 
