@@ -1,4 +1,4 @@
-"""Alembic driven from code (``pfopt db ...``, tests), and the schema-version guard.
+"""Alembic driven from code (``pfopt db ...``, the CLI's schema guard, tests).
 
 Alembic's ``env.py`` runs its own event loop, so these functions are synchronous and must not be
 called from inside a running loop.
@@ -11,8 +11,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from domain.errors import StorageUnavailableError
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -40,19 +38,4 @@ async def current(engine: AsyncEngine) -> str | None:
     async with engine.connect() as connection:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
-
-
-async def require_current(engine: AsyncEngine, url: str) -> None:
-    """Refuse to work on a database whose schema is behind (or ahead of) this code."""
-    try:
-        found = await current(engine)
-    except OSError as error:
-        raise StorageUnavailableError(f"the database is unavailable: {error}") from error
-    wanted = head(url)
-    if found != wanted:
-        raise StorageUnavailableError(
-            f"the database schema is at {found or 'no revision (empty database)'} but pfopt "
-            f"needs {wanted}: run `pfopt db upgrade` (or pass --migrate)",
-            field="database",
         )

@@ -102,8 +102,3 @@ class CancellationToken(Protocol):
 class NeverCancelled:
     def is_cancelled(self) -> bool:
         return False
-
-
-class SilentProgress:
-    def report(self, current: int, total: int, message: str) -> None:
-        return None

@@ -10,13 +10,10 @@ from adapters.csv_prices import CsvPriceSource
 from adapters.cvxpy_solver import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S, CvxpySolver
 from adapters.frontier_solvers import CriticalLineFrontierSolver, CvxpyFrontierSolver
 from adapters.sklearn_risk import SklearnRiskEstimator
-from application.compute_frontier import ComputeFrontier
 from application.generate_sample_prices import GenerateSamplePrices
 from application.import_prices import ImportPrices
 from application.manage_portfolios import ManagePortfolios
-from application.optimize_portfolio import OptimizePortfolio
 from application.recorded_runs import RecordedRuns
-from domain.frontier import SilentProgress
 
 DEFAULTS = {
     "solver": {"chain": list(DEFAULT_CHAIN), "time_limit_s": DEFAULT_TIME_LIMIT_S},
@@ -32,9 +29,6 @@ class Container(containers.DeclarativeContainer):
         CvxpySolver, chain=config.solver.chain, time_limit_s=config.solver.time_limit_s
     )
     csv_prices = providers.Factory(CsvPriceSource)
-    optimize_portfolio = providers.Factory(
-        OptimizePortfolio, prices=csv_prices, estimator=estimator, solver=solver
-    )
     frontier_solver = providers.Factory(
         CriticalLineFrontierSolver,
         fallback=providers.Factory(
@@ -42,14 +36,6 @@ class Container(containers.DeclarativeContainer):
             chain=config.solver.chain,
             time_limit_s=config.solver.time_limit_s,
         ),
-    )
-    progress = providers.Object(SilentProgress())
-    compute_frontier = providers.Factory(
-        ComputeFrontier,
-        prices=csv_prices,
-        estimator=estimator,
-        frontier_solver=frontier_solver,
-        progress=progress,
     )
     generate_sample_prices = providers.Factory(GenerateSamplePrices)
     # Storage use cases receive the unit-of-work factory per command: the CLI opens (and
