@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from application.estimate_universe import EstimationSettings, estimate_universe
+from domain.charts import AssetPoints, asset_points
 from domain.cleaning import clean_weights
 from domain.errors import (
     InfeasibleError,
@@ -57,6 +58,8 @@ class FrontierRun:
     n_observations: int
     warnings: tuple[str, ...]
     duration_ms: float
+    assets: AssetPoints
+    """Each asset alone, for the scatter behind a frontier chart."""
 
 
 def _point(
@@ -196,4 +199,5 @@ class ComputeFrontier:
             window.n_observations,
             estimated.warnings,
             (time.perf_counter() - started) * 1000.0,
+            asset_points(estimated.universe),
         )

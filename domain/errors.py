@@ -100,3 +100,9 @@ class StorageUnavailableError(DomainError):
     """The database cannot be reached or is not at the schema this code expects."""
 
     code = "storage_unavailable"
+
+
+class ChartError(DomainError):
+    """A chart could not be drawn; the optimization that asked for it still stands."""
+
+    code = "chart_failed"

@@ -9,7 +9,9 @@ from dependency_injector import containers, providers
 from adapters.csv_prices import CsvPriceSource
 from adapters.cvxpy_solver import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S, CvxpySolver
 from adapters.frontier_solvers import CriticalLineFrontierSolver, CvxpyFrontierSolver
+from adapters.matplotlib_charts import MatplotlibChartRenderer
 from adapters.sklearn_risk import SklearnRiskEstimator
+from application.attribute_risk import AttributeRisk
 from application.generate_sample_prices import GenerateSamplePrices
 from application.import_prices import ImportPrices
 from application.manage_portfolios import ManagePortfolios
@@ -19,6 +21,7 @@ DEFAULTS = {
     "solver": {"chain": list(DEFAULT_CHAIN), "time_limit_s": DEFAULT_TIME_LIMIT_S},
     "database_url": None,
     "migrate": False,
+    "chart_dpi": 120,
 }
 
 
@@ -38,6 +41,8 @@ class Container(containers.DeclarativeContainer):
         ),
     )
     generate_sample_prices = providers.Factory(GenerateSamplePrices)
+    charts = providers.Factory(MatplotlibChartRenderer, dpi=config.chart_dpi)
+    attribute_risk = providers.Factory(AttributeRisk, estimator=estimator)
     # Storage use cases receive the unit-of-work factory per command: the CLI opens (and
     # disposes) one engine per command inside its own event loop.
     recorded_runs = providers.Factory(

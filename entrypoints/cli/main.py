@@ -17,6 +17,7 @@ from application.generate_sample_prices import GenerateSamplePricesCommand
 from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolioCommand
 from domain.frontier import DEFAULT_POINTS
+from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
 from entrypoints.cli.errors import report
 from entrypoints.cli.options import (
     build_objective,
@@ -28,6 +29,7 @@ from entrypoints.cli.options import (
 )
 from entrypoints.cli.progress import RichProgress
 from entrypoints.cli.render import print_frontier, print_optimization
+from entrypoints.cli.risk_command import risk
 from entrypoints.cli.store import with_store
 from entrypoints.cli.store_commands import db, history, portfolios, prices_group
 from entrypoints.container import Container
@@ -64,6 +66,7 @@ cli.add_command(db)
 cli.add_command(prices_group)
 cli.add_command(portfolios)
 cli.add_command(history)
+cli.add_command(risk)
 
 
 @cli.command("sample-data")
@@ -173,6 +176,7 @@ def _warn(warnings: list[str]) -> None:
     help="Risk aversion for max-utility: maximize mu'w - (a/2) w'Sw.",
 )
 @universe_options
+@CHART_OPTION
 @click.pass_obj
 def optimize(
     container: Container,
@@ -181,11 +185,13 @@ def optimize(
     objective: str,
     target: float | None,
     risk_aversion: float,
+    chart: Path | None,
     **opts: Any,
 ) -> None:
     """Optimize one portfolio from a price CSV (wide: date + one column per ticker; or long:
     date,ticker,close), or from stored prices (--tickers, --portfolio). Saved to history."""
     goal = build_objective(objective, target, opts["risk_free"], risk_aversion)
+    target_chart = chart_target(chart, "weights")
 
     async def work(uow):
         source, name, portfolio, pid = await _portfolio(container, uow, prices, portfolio_ref, opts)
@@ -200,6 +206,11 @@ def optimize(
 
     result, run_id = _store(container, work)
     doc = OptimizationResponse.from_domain(result, opts["risk_free"], run_id)
+    allocation = result.allocation
+    write_chart(
+        target_chart,
+        lambda fmt: container.charts().weights(allocation.tickers, allocation.weights, fmt),
+    )
     if opts["as_json"]:
         _print_json(doc)
         return
@@ -237,6 +248,7 @@ def _write_frontier_csv(doc: FrontierResponse, path: Path) -> None:
     help="Also write the points (metrics and weights) to this CSV.",
 )
 @universe_options
+@CHART_OPTION
 @click.pass_obj
 def frontier(
     container: Container,
@@ -244,10 +256,12 @@ def frontier(
     portfolio_ref: str | None,
     points: int,
     csv_out: Path | None,
+    chart: Path | None,
     **opts: Any,
 ) -> None:
     """Trace the efficient frontier from the minimum-variance portfolio to the highest
     reachable return, with the exact max-Sharpe portfolio. Saved to history."""
+    target_chart = chart_target(chart, "efficient_frontier")
 
     async def work(uow):
         source, name, portfolio, pid = await _portfolio(container, uow, prices, portfolio_ref, opts)
@@ -265,6 +279,10 @@ def frontier(
 
     run, run_id = _store(container, work)
     doc = FrontierResponse.from_domain(run, run_id)
+    write_chart(
+        target_chart,
+        lambda fmt: container.charts().efficient_frontier(run.frontier, run.assets, fmt),
+    )
     if csv_out is not None:
         _write_frontier_csv(doc, csv_out)
     if opts["as_json"]:
