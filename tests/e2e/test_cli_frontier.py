@@ -124,3 +124,66 @@ def test_pca_factor_model(prices: Path, capsys) -> None:
     assert len(doc["points"]) == 4
     assert main(["frontier", str(prices), "--factors", "0"]) == 2
     assert "factors must be between 1 and 11" in capsys.readouterr().err
+
+
+def test_charts_from_every_command(prices: Path, tmp_path: Path, capsys) -> None:
+    assert main(["frontier", str(prices), "--points", "5", "--chart", str(tmp_path / "f.svg")]) == 0
+    assert (tmp_path / "f.svg").read_bytes().lstrip().startswith(b"<?xml")
+    assert main(["optimize", str(prices), "--chart", str(tmp_path)]) == 0
+    assert list(tmp_path.glob("weights_*.png"))
+    assert (
+        main(
+            [
+                "risk",
+                str(prices),
+                "--weights",
+                "TEC01=0.5,FIN02=0.5",
+                "--chart",
+                str(tmp_path / "r.png"),
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
+    assert "chart written to" in capsys.readouterr().err
+    assert main(["frontier", str(prices), "--chart", str(tmp_path / "f.jpg")]) == 2
+    assert "use a .png or .svg file name" in capsys.readouterr().err
+
+
+def test_risk_report_json_and_errors(prices: Path, capsys) -> None:
+    assert (
+        main(
+            [
+                "risk",
+                str(prices),
+                "--weights",
+                "TEC01=0.4,FIN02=0.3,HEA03=0.3",
+                "--benchmark",
+                "IND06",
+                "--factors",
+                "2",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    ctr = sum(a["ctr"] for a in doc["assets"].values())
+    assert ctr == pytest.approx(doc["volatility"], rel=1e-12)
+    assert sum(doc["factors"]["share"]) + doc["factors"]["specific_share"] == pytest.approx(1.0)
+    assert doc["beta"] is not None
+    assert len(doc["tail"]) == 4
+    for args, message in [
+        (["--weights", "TEC01=x"], "expected TICKER=WEIGHT"),
+        ([], "give exactly one of --weights or --optimization"),
+        (["--weights", "NOPE=1"], "ticker 'NOPE' is not in p.csv"),
+    ]:
+        assert main(["risk", str(prices), *args]) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_risk_of_a_stored_optimization(prices: Path, capsys) -> None:
+    assert main(["optimize", str(prices), "--json"]) == 0
+    run_id = json.loads(capsys.readouterr().out)["optimization_id"]
+    assert main(["risk", str(prices), "--optimization", run_id, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["volatility"] > 0
