@@ -27,8 +27,9 @@ class OptimizationResult:
 
     objective: Objective
     allocation: Allocation
-    start: dt.date
-    end: dt.date
+    start: dt.date | None
+    end: dt.date | None
+    """The price window (None for a caller-supplied universe, which has no prices)."""
     n_observations: int
     duration_ms: float
 

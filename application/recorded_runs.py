@@ -7,9 +7,11 @@ saving the record go through the unit of work.
 import asyncio
 import dataclasses
 import math
+import time
 import uuid
 from typing import Any
 
+from application.allocate import allocate
 from application.compute_frontier import ComputeFrontier, ComputeFrontierCommand, FrontierRun
 from application.history_source import HistoryPriceSource
 from application.optimize_portfolio import (
@@ -17,7 +19,12 @@ from application.optimize_portfolio import (
     OptimizePortfolio,
     OptimizePortfolioCommand,
 )
+from domain.constraints import Constraint
+from domain.covariance import ensure_psd
 from domain.frontier import FrontierPoint, FrontierSolver, ProgressReporter
+from domain.linear import compile_constraints
+from domain.model import Universe
+from domain.objectives import Objective
 from domain.ports import PriceSource, RiskEstimator, Solver
 from domain.records import OptimizationRecord
 from domain.repositories import UnitOfWorkFactory
@@ -136,6 +143,59 @@ class RecordedRuns:
             a.status,
             result.duration_ms,
             portfolio_id,
+        )
+        await self._save(record)
+        return result, record.id
+
+    async def optimize_universe(
+        self,
+        universe: Universe,
+        constraints: tuple[Constraint, ...],
+        objective: Objective,
+        risk_free_rate: float = 0.0,
+    ) -> tuple[OptimizationResult, str]:
+        """For callers who bring their own risk model (no prices involved)."""
+        started = time.perf_counter()
+        warnings: tuple[str, ...] = ()
+        if universe.factor_model is None:
+            cov, repair = ensure_psd(universe.covariance)
+            if repair:
+                universe = Universe(universe.tickers, universe.expected_returns, cov)
+                warnings = (repair,)
+        lc = compile_constraints(universe.tickers, constraints)
+        allocation = await asyncio.to_thread(
+            allocate, self._solver, universe, lc, objective, risk_free_rate, warnings
+        )
+        result = OptimizationResult(
+            objective, allocation, None, None, 0, (time.perf_counter() - started) * 1000.0
+        )
+        a = allocation
+        results = jsonable(
+            {
+                "weights": _weights(a.tickers, a.weights),
+                "metrics": a.metrics,
+                "solver": a.solver,
+                "status": a.status,
+                "warnings": list(a.warnings),
+            }
+        )
+        params = jsonable(
+            {
+                "source": "inline",
+                "tickers": list(universe.tickers),
+                "constraints": list(constraints),
+                "objective": objective,
+                "risk_free_rate": risk_free_rate,
+            }
+        )
+        record = OptimizationRecord(
+            str(uuid.uuid4()),
+            "single",
+            objective.name,
+            params,
+            results,
+            a.status,
+            result.duration_ms,
         )
         await self._save(record)
         return result, record.id

@@ -4,12 +4,17 @@ Explicit msgspec Structs with ``from_domain`` mappers: numpy values are converte
 here, and the field names are the public contract. Rates are annualized decimals.
 """
 
+from typing import Any
+
 import msgspec
 
+from application.attribute_risk import RiskReport
 from application.compute_frontier import FrontierRun
 from application.optimize_portfolio import OptimizationResult
+from application.recorded_runs import jsonable
 from domain.frontier import FrontierPoint
 from domain.objectives import Objective
+from domain.records import StoredPortfolio
 
 
 class SolverAttemptBody(msgspec.Struct):
@@ -35,7 +40,7 @@ class OptimizationResponse(msgspec.Struct, kw_only=True):
     status: str
     solver_attempts: list[SolverAttemptBody]
     warnings: list[str]
-    window: WindowBody
+    window: WindowBody | None
     duration_ms: float
     optimization_id: str | None = None
 
@@ -56,7 +61,9 @@ class OptimizationResponse(msgspec.Struct, kw_only=True):
             status=a.status,
             solver_attempts=[SolverAttemptBody(x.solver, x.outcome) for x in a.attempts],
             warnings=list(a.warnings),
-            window=WindowBody(
+            window=None
+            if result.start is None or result.end is None
+            else WindowBody(
                 result.start.isoformat(), result.end.isoformat(), result.n_observations
             ),
             duration_ms=round(result.duration_ms, 3),
@@ -137,3 +144,66 @@ class FrontierResponse(msgspec.Struct, kw_only=True):
             duration_ms=round(run.duration_ms, 3),
             optimization_id=optimization_id,
         )
+
+
+def portfolio_document(stored: StoredPortfolio) -> dict[str, Any]:
+    """A saved portfolio as JSON builtins (CLI ``portfolios show`` and the HTTP API)."""
+    p = stored.portfolio
+    return jsonable(
+        {
+            "id": stored.id,
+            "name": p.name,
+            "tickers": list(p.tickers),
+            "sectors": p.sectors,
+            "constraints": list(p.constraints),
+            "created_at": stored.created_at,
+        }
+    )
+
+
+def report_document(r: RiskReport) -> dict[str, Any]:
+    a = r.assets
+    assets = {
+        t: {"weight": float(w), "mctr": float(m), "ctr": float(c), "percent": float(p)}
+        for t, w, m, c, p in zip(
+            r.tickers, r.weights, a.marginal, a.component, a.percent, strict=True
+        )
+    }
+    factors = None
+    if r.factors is not None:
+        f = r.factors
+        factors = {
+            "exposures": f.exposures.tolist(),
+            "variance": f.factor_variance.tolist(),
+            "share": f.factor_share.tolist(),
+            "specific_variance": f.specific_variance,
+            "specific_share": f.specific_share,
+            "total_variance": f.total_variance,
+        }
+    tail = [
+        {
+            "horizon_periods": h,
+            "confidence": t.confidence,
+            "parametric_var": t.parametric_var,
+            "parametric_cvar": t.parametric_cvar,
+            "historical_var": t.historical_var,
+            "historical_cvar": t.historical_cvar,
+        }
+        for h, t in r.tail
+    ]
+    return jsonable(
+        {
+            "volatility": a.volatility,
+            "expected_return": r.expected_return,
+            "assets": assets,
+            "factors": factors,
+            "tail": tail,
+            "max_drawdown": r.max_drawdown,
+            "beta": r.beta,
+            "correlation": r.correlation,
+            "effective_number_of_bets": r.effective_bets,
+            "herfindahl": r.herfindahl,
+            "warnings": list(r.warnings),
+            "window": {"start": r.start, "end": r.end, "n_observations": r.n_observations},
+        }
+    )

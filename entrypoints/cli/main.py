@@ -30,7 +30,7 @@ from entrypoints.cli.options import (
 from entrypoints.cli.progress import RichProgress
 from entrypoints.cli.render import print_frontier, print_optimization
 from entrypoints.cli.risk_command import risk
-from entrypoints.cli.store import with_store
+from entrypoints.cli.store import prepare, with_store
 from entrypoints.cli.store_commands import db, history, portfolios, prices_group
 from entrypoints.container import Container
 from entrypoints.schemas import FrontierResponse, OptimizationResponse
@@ -290,6 +290,21 @@ def frontier(
         return
     _warn(doc.warnings + doc.notes)
     print_frontier(doc, Console(soft_wrap=True))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.pass_obj
+def serve(container: Container, host: str, port: int) -> None:
+    """Run the HTTP API (Litestar on uvicorn) on the configured database."""
+    import uvicorn
+
+    from entrypoints.http.app import create_app
+
+    prepare(container.config.database_url(), container.config.migrate())
+    click.echo(f"pfopt API on http://{host}:{port} (schema at /schema)", err=True)
+    uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
 
 
 def main(argv: list[str] | None = None) -> int:

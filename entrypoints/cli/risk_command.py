@@ -10,10 +10,10 @@ from rich.table import Table
 
 from application.attribute_risk import DEFAULT_FACTORS, AttributeRiskCommand, RiskReport
 from application.history_source import HistoryPriceSource
-from application.recorded_runs import jsonable
 from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
 from entrypoints.cli.options import DATE, estimation_from
 from entrypoints.cli.store import with_store
+from entrypoints.schemas import report_document
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -29,54 +29,6 @@ def parse_weights(text: str) -> dict[str, float]:
                 f"{item!r}: expected TICKER=WEIGHT, e.g. AAPL=0.3", param_hint="--weights"
             ) from None
     return out
-
-
-def report_document(r: RiskReport) -> dict[str, Any]:
-    a = r.assets
-    assets = {
-        t: {"weight": float(w), "mctr": float(m), "ctr": float(c), "percent": float(p)}
-        for t, w, m, c, p in zip(
-            r.tickers, r.weights, a.marginal, a.component, a.percent, strict=True
-        )
-    }
-    factors = None
-    if r.factors is not None:
-        f = r.factors
-        factors = {
-            "exposures": f.exposures.tolist(),
-            "variance": f.factor_variance.tolist(),
-            "share": f.factor_share.tolist(),
-            "specific_variance": f.specific_variance,
-            "specific_share": f.specific_share,
-            "total_variance": f.total_variance,
-        }
-    tail = [
-        {
-            "horizon_periods": h,
-            "confidence": t.confidence,
-            "parametric_var": t.parametric_var,
-            "parametric_cvar": t.parametric_cvar,
-            "historical_var": t.historical_var,
-            "historical_cvar": t.historical_cvar,
-        }
-        for h, t in r.tail
-    ]
-    return jsonable(
-        {
-            "volatility": a.volatility,
-            "expected_return": r.expected_return,
-            "assets": assets,
-            "factors": factors,
-            "tail": tail,
-            "max_drawdown": r.max_drawdown,
-            "beta": r.beta,
-            "correlation": r.correlation,
-            "effective_number_of_bets": r.effective_bets,
-            "herfindahl": r.herfindahl,
-            "warnings": list(r.warnings),
-            "window": {"start": r.start, "end": r.end, "n_observations": r.n_observations},
-        }
-    )
 
 
 def _print(r: RiskReport) -> None:

@@ -19,6 +19,7 @@ from domain.model import Asset, Portfolio
 from domain.records import OptimizationRecord
 from entrypoints.cli.options import portfolio_from, split_list, universe_options
 from entrypoints.cli.store import with_store
+from entrypoints.schemas import portfolio_document
 
 
 def _url(container) -> str:
@@ -113,20 +114,6 @@ def portfolios() -> None:
     """Saved portfolios."""
 
 
-def _describe(stored) -> dict[str, Any]:
-    p = stored.portfolio
-    return jsonable(
-        {
-            "id": stored.id,
-            "name": p.name,
-            "tickers": list(p.tickers),
-            "sectors": p.sectors,
-            "constraints": list(p.constraints),
-            "created_at": stored.created_at,
-        }
-    )
-
-
 @portfolios.command("create")
 @click.argument("name")
 @universe_options
@@ -149,7 +136,7 @@ def portfolios_create(container, name: str, **opts: Any) -> None:
 def portfolios_list(container, as_json: bool) -> None:
     found = _store(container, lambda uow: container.manage_portfolios(uow=uow).list())
     if as_json:
-        click.echo(json.dumps([_describe(s) for s in found], indent=2))
+        click.echo(json.dumps([portfolio_document(s) for s in found], indent=2))
         return
     for s in found:
         click.echo(f"{s.portfolio.name}\t{len(s.portfolio.assets)} assets\t{s.id}")
@@ -161,7 +148,7 @@ def portfolios_list(container, as_json: bool) -> None:
 def portfolios_show(container, ref: str) -> None:
     """Print a saved portfolio (by name or id) as JSON."""
     stored = _store(container, lambda uow: container.manage_portfolios(uow=uow).show(ref))
-    click.echo(json.dumps(_describe(stored), indent=2))
+    click.echo(json.dumps(portfolio_document(stored), indent=2))
 
 
 @portfolios.command("delete")

@@ -1,0 +1,172 @@
+"""The Litestar application: one engine per process, use cases from the container.
+
+Solves run in worker threads (the use cases call ``asyncio.to_thread``), so ``/health`` keeps
+answering while they run. Errors become problem+json in ``entrypoints.http.errors``.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, delete, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
+from application.attribute_risk import AttributeRiskCommand
+from application.history_source import HistoryPriceSource
+from application.manage_portfolios import ManagePortfolios
+from application.optimize_portfolio import OptimizePortfolioCommand
+from application.recorded_runs import RecordedRuns, jsonable
+from domain.errors import StorageUnavailableError, ValidationError
+from entrypoints.container import Container
+from entrypoints.http.errors import HANDLERS
+from entrypoints.http.requests import (
+    OptimizeRequest,
+    PortfolioRequest,
+    RiskRequest,
+    to_estimation,
+    to_objective,
+    to_portfolio,
+    to_universe,
+)
+from entrypoints.schemas import OptimizationResponse, portfolio_document, report_document
+
+BODY_LIMIT = 8 * 1024 * 1024
+"""Request bodies above 8 MiB are refused with 413 (a 5000-asset inline covariance fits)."""
+
+Uow = NamedDependency[SqlAlchemyUnitOfWorkFactory]
+Runs = NamedDependency[RecordedRuns]
+
+
+def create_app(container: Container) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = make_engine(container.config.database_url())
+        app.state.engine = engine
+        app.state.uow = SqlAlchemyUnitOfWorkFactory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    def provide_uow(state: State) -> SqlAlchemyUnitOfWorkFactory:
+        return state.uow
+
+    def provide_runs(state: State) -> RecordedRuns:
+        return container.recorded_runs(uow=state.uow)
+
+    @get("/health")
+    async def health(state: State) -> dict[str, str]:
+        """Liveness and database reachability."""
+        try:
+            async with state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (OperationalError, DBAPIError, OSError) as error:
+            raise StorageUnavailableError(
+                f"the database is unavailable: {type(error).__name__}", field="database"
+            ) from None
+        return {"status": "ok", "database": "ok"}
+
+    @post("/api/optimize/portfolio", status_code=200)
+    async def optimize(
+        data: JSONBody[OptimizeRequest], runs: Runs, uow: Uow
+    ) -> OptimizationResponse:
+        """One optimization on a saved portfolio, stored prices or an inline risk model."""
+        if sum(x is not None for x in (data.portfolio_id, data.tickers, data.inline)) != 1:
+            raise ValidationError(
+                "give exactly one of portfolio_id, tickers or inline", field="portfolio_id"
+            )
+        objective, rf = to_objective(data.objective), data.objective.risk_free_rate
+        if data.inline is not None:
+            constraints = to_portfolio("inline", data.inline.tickers, data.constraints).constraints
+            result, run_id = await runs.optimize_universe(
+                to_universe(data.inline), constraints, objective, rf
+            )
+            return OptimizationResponse.from_domain(result, rf, run_id)
+        portfolio_id = None
+        if data.portfolio_id is not None:
+            stored = await ManagePortfolios(uow).show(data.portfolio_id)
+            portfolio, portfolio_id = stored.portfolio, stored.id
+        else:
+            portfolio = to_portfolio("adhoc", data.tickers or [], data.constraints)
+        command = OptimizePortfolioCommand(
+            portfolio=portfolio,
+            objective=objective,
+            risk_free_rate=rf,
+            estimation=to_estimation(data.estimation, data.start, data.end),
+        )
+        result, run_id = await runs.optimize(command, None, "store", portfolio_id)
+        return OptimizationResponse.from_domain(result, rf, run_id)
+
+    @get("/api/portfolios")
+    async def list_portfolios(uow: Uow) -> list[dict[str, Any]]:
+        return [portfolio_document(s) for s in await ManagePortfolios(uow).list()]
+
+    @post("/api/portfolios")
+    async def create_portfolio(data: JSONBody[PortfolioRequest], uow: Uow) -> dict[str, Any]:
+        portfolio = to_portfolio(data.name, data.tickers, data.constraints)
+        return portfolio_document(await ManagePortfolios(uow).create(portfolio))
+
+    @get("/api/portfolios/{portfolio_id:str}")
+    async def get_portfolio(portfolio_id: FromPath[str], uow: Uow) -> dict[str, Any]:
+        return portfolio_document(await ManagePortfolios(uow).show(portfolio_id))
+
+    @delete("/api/portfolios/{portfolio_id:str}")
+    async def delete_portfolio(portfolio_id: FromPath[str], uow: Uow) -> None:
+        await ManagePortfolios(uow).delete(portfolio_id)
+
+    @get("/api/optimizations/{optimization_id:str}")
+    async def get_optimization(optimization_id: FromPath[str], uow: Uow) -> dict[str, Any]:
+        async with uow() as u:
+            return jsonable(await u.optimizations.get(optimization_id))
+
+    @post("/api/risk/attribution", status_code=200)
+    async def risk(data: JSONBody[RiskRequest], uow: Uow) -> dict[str, Any]:
+        """Risk attribution of weights (or of a stored optimization) on stored prices."""
+        if (data.weights is None) == (data.optimization_id is None):
+            raise ValidationError("give exactly one of weights or optimization_id", field="weights")
+        weights = data.weights or {}
+        async with uow() as u:
+            if data.optimization_id is not None:
+                record = await u.optimizations.get(data.optimization_id)
+                weights = record.results.get("weights") or {}
+                if not weights:
+                    raise ValidationError(
+                        "that optimization has no single set of weights", field="optimization_id"
+                    )
+            wanted = [*weights, *([data.benchmark] if data.benchmark else [])]
+            history = await u.prices.load(wanted, data.start, data.end)
+        command = AttributeRiskCommand(
+            weights=weights,
+            n_factors=data.factors,
+            benchmark=data.benchmark,
+            estimation=to_estimation(data.estimation, data.start, data.end),
+        )
+        use_case = container.attribute_risk(prices=HistoryPriceSource(history))
+        return report_document(await asyncio.to_thread(use_case.execute, command))
+
+    return Litestar(
+        route_handlers=[
+            health,
+            optimize,
+            list_portfolios,
+            create_portfolio,
+            get_portfolio,
+            delete_portfolio,
+            get_optimization,
+            risk,
+        ],
+        dependencies={
+            "uow": Provide(provide_uow, sync_to_thread=False),
+            "runs": Provide(provide_runs, sync_to_thread=False),
+        },
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        request_max_body_size=BODY_LIMIT,
+        logging_config=None,  # uvicorn logs requests; no handler bound to a stream at import
+    )

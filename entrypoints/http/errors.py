@@ -1,0 +1,67 @@
+"""Domain errors to RFC 9457 problem responses: the HTTP API's only error mapping."""
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from domain.errors import (
+    ChartError,
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    OptimizationError,
+    SolverFailedError,
+    SolverTimeoutError,
+    StorageUnavailableError,
+    ValidationError,
+)
+
+PROBLEM = "application/problem+json"
+STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (SolverTimeoutError, 504),
+    (SolverFailedError, 422),
+    (StorageUnavailableError, 503),
+    (ChartError, 500),
+    (OptimizationError, 422),
+    (ValidationError, 422),
+    (DomainError, 400),
+]
+
+
+def _problem(status: int, code: str, detail: str, field: str | None = None) -> Response:
+    body = {
+        "type": f"https://pfopt.dev/problems/{code}",
+        "title": code.replace("_", " "),
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    if field:
+        body["field"] = field
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def domain_error(_: Request, error: DomainError) -> Response:
+    status = next(code for kind, code in STATUS if isinstance(error, kind))
+    return _problem(status, error.code, error.detail, error.field)
+
+
+def invalid_request(_: Request, error: ValidationException) -> Response:
+    extra = error.extra if isinstance(error.extra, list) else []
+    detail = "; ".join(
+        f"{e.get('key', 'body')}: {e.get('message')}" for e in extra if isinstance(e, dict)
+    ) or str(error.detail)
+    return _problem(400, "invalid_request", detail)
+
+
+def http_error(_: Request, error: HTTPException) -> Response:
+    return _problem(error.status_code, "http_error", str(error.detail))
+
+
+HANDLERS = {
+    DomainError: domain_error,
+    ValidationException: invalid_request,
+    HTTPException: http_error,
+}

@@ -1,0 +1,189 @@
+"""Request bodies: explicit msgspec Structs (unknown fields are rejected), mapped to domain
+objects here. Field names are the CLI's flag words in snake_case; rates are annualized decimals."""
+
+import datetime as dt
+import math
+from typing import Annotated, Literal
+
+import msgspec
+
+from application.estimate_universe import EstimationSettings
+from domain.constraints import (
+    AssetBounds,
+    Budget,
+    Constraint,
+    FactorBounds,
+    GroupLimits,
+    LongOnly,
+    WeightBounds,
+)
+from domain.errors import ValidationError
+from domain.model import Asset, Portfolio, Universe
+from domain.objectives import (
+    MaxSharpe,
+    MaxUtility,
+    MinVariance,
+    Objective,
+    TargetReturn,
+    TargetRisk,
+)
+from domain.risk_model import FactorModel
+
+Pair = tuple[float | None, float | None]
+MAX_ASSETS = 5000
+
+
+class Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class ObjectiveBody(Body):
+    kind: Literal["min_variance", "max_sharpe", "target_return", "target_risk", "max_utility"] = (
+        "max_sharpe"
+    )
+    risk_free_rate: float = 0.0
+    target_return: float | None = None
+    target_risk: float | None = None
+    risk_aversion: Annotated[float, msgspec.Meta(gt=0)] = 1.0
+
+
+class ConstraintsBody(Body):
+    long_only: bool = True
+    min_weight: float | None = None
+    max_weight: float | None = None
+    bounds: dict[str, Pair] = {}
+    sectors: dict[str, str] = {}
+    sector_limits: dict[str, Pair] = {}
+    leverage: float | None = None
+    factor_names: list[str] = []
+    factor_loadings: dict[str, list[float]] = {}
+    factor_bounds: dict[str, Pair] = {}
+
+
+class EstimationBody(Body):
+    covariance: Literal["ledoit_wolf", "oas", "sample"] = "ledoit_wolf"
+    returns: Literal["mean", "geometric", "ema"] = "mean"
+    periods_per_year: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 252
+    factors: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class InlineUniverseBody(Body):
+    tickers: Annotated[list[str], msgspec.Meta(max_length=MAX_ASSETS)]
+    expected_returns: list[float]
+    covariance: list[list[float]] | None = None
+    loadings: list[list[float]] | None = None
+    factor_covariance: list[list[float]] | None = None
+    specific_variance: list[float] | None = None
+
+
+class SolverBody(Body):
+    time_limit_s: Annotated[float, msgspec.Meta(gt=0, le=600)] | None = None
+    chain: list[str] | None = None
+
+
+class OptimizeRequest(Body):
+    portfolio_id: str | None = None
+    tickers: Annotated[list[str], msgspec.Meta(max_length=MAX_ASSETS)] | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    inline: InlineUniverseBody | None = None
+    objective: ObjectiveBody = msgspec.field(default_factory=ObjectiveBody)
+    constraints: ConstraintsBody = msgspec.field(default_factory=ConstraintsBody)
+    estimation: EstimationBody = msgspec.field(default_factory=EstimationBody)
+    solver: SolverBody = msgspec.field(default_factory=SolverBody)
+
+
+class PortfolioRequest(Body):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    tickers: Annotated[list[str], msgspec.Meta(min_length=2, max_length=MAX_ASSETS)]
+    constraints: ConstraintsBody = msgspec.field(default_factory=ConstraintsBody)
+
+
+class RiskRequest(Body):
+    weights: dict[str, float] | None = None
+    optimization_id: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    estimation: EstimationBody = msgspec.field(default_factory=EstimationBody)
+    factors: Annotated[int, msgspec.Meta(ge=1)] = 5
+    benchmark: str | None = None
+
+
+def _pair(pair: Pair) -> tuple[float, float]:
+    lo, hi = pair
+    return (-math.inf if lo is None else lo, math.inf if hi is None else hi)
+
+
+def to_constraints(body: ConstraintsBody) -> tuple[Constraint, ...]:
+    if body.leverage is not None and body.long_only:
+        raise ValidationError(
+            "leverage needs long_only false (a long-only portfolio's gross exposure is always 1)",
+            field="constraints.leverage",
+        )
+    out: list[Constraint] = [Budget(body.leverage)]
+    if body.long_only:
+        out.append(LongOnly())
+    if body.min_weight is not None or body.max_weight is not None:
+        out.append(WeightBounds(body.min_weight, body.max_weight))
+    if body.bounds:
+        out.append(AssetBounds({t: _pair(p) for t, p in body.bounds.items()}))
+    if body.sector_limits:
+        out.append(GroupLimits(body.sectors, {s: _pair(p) for s, p in body.sector_limits.items()}))
+    if body.factor_bounds:
+        out.append(
+            FactorBounds(
+                tuple(body.factor_names),
+                body.factor_loadings,
+                {f: _pair(p) for f, p in body.factor_bounds.items()},
+            )
+        )
+    return tuple(out)
+
+
+def to_objective(body: ObjectiveBody) -> Objective:
+    if body.kind in ("target_return", "target_risk") and getattr(body, body.kind) is None:
+        raise ValidationError(
+            f"objective.{body.kind} is required with kind {body.kind}",
+            field=f"objective.{body.kind}",
+        )
+    match body.kind:
+        case "min_variance":
+            return MinVariance()
+        case "target_return":
+            return TargetReturn(body.target_return)  # type: ignore[arg-type]
+        case "target_risk":
+            return TargetRisk(body.target_risk)  # type: ignore[arg-type]
+        case "max_utility":
+            return MaxUtility(body.risk_aversion)
+    return MaxSharpe(body.risk_free_rate)
+
+
+def to_estimation(
+    body: EstimationBody, start: dt.date | None, end: dt.date | None
+) -> EstimationSettings:
+    return EstimationSettings(
+        covariance=body.covariance,
+        returns=body.returns,
+        periods_per_year=body.periods_per_year,
+        factors=body.factors,
+        start=start,
+        end=end,
+    )
+
+
+def to_portfolio(name: str, tickers: list[str], body: ConstraintsBody) -> Portfolio:
+    return Portfolio(
+        name, tuple(Asset(t, body.sectors.get(t)) for t in tickers), to_constraints(body)
+    )
+
+
+def to_universe(body: InlineUniverseBody) -> Universe:
+    factor = None
+    if body.loadings is not None:
+        if body.factor_covariance is None or body.specific_variance is None:
+            raise ValidationError(
+                "inline: loadings need factor_covariance and specific_variance",
+                field="inline.factor_covariance",
+            )
+        factor = FactorModel(body.loadings, body.factor_covariance, body.specific_variance)
+    return Universe(body.tickers, body.expected_returns, body.covariance, factor)

@@ -1,0 +1,179 @@
+"""The HTTP API through Litestar's test client on a real (SQLite) store."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from litestar.testing import TestClient
+
+from adapters.migrations import upgrade
+from entrypoints.cli.main import main
+from entrypoints.container import Container
+from entrypoints.http.app import create_app
+from tests.conftest import random_universe
+
+
+@pytest.fixture
+def client(tmp_path: Path, capsys):
+    url = f"sqlite+aiosqlite:///{tmp_path}/api.db"
+    upgrade(url)
+    prices = tmp_path / "p.csv"
+    assert main(["--database-url", url, "sample-data", "-o", str(prices), "--assets", "6"]) == 0
+    assert main(["--database-url", url, "prices", "import", str(prices)]) == 0
+    capsys.readouterr()
+    container = Container()
+    container.config.database_url.from_value(url)
+    with TestClient(app=create_app(container)) as test_client:
+        yield test_client
+
+
+def test_health(client) -> None:
+    assert client.get("/health").json() == {"status": "ok", "database": "ok"}
+
+
+def test_optimize_on_stored_tickers_is_saved(client) -> None:
+    body = {
+        "tickers": ["TEC01", "FIN02", "HEA03"],
+        "objective": {"kind": "min_variance"},
+        "constraints": {"max_weight": 0.6},
+    }
+    r = client.post("/api/optimize/portfolio", json=body)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert sum(doc["weights"].values()) == pytest.approx(1.0)
+    assert max(doc["weights"].values()) <= 0.6 + 1e-12
+    saved = client.get(f"/api/optimizations/{doc['optimization_id']}").json()
+    assert saved["results"]["weights"] == doc["weights"]
+
+
+def test_optimize_inline_universe_and_factor_model(client) -> None:
+    u = random_universe(5, seed=1)
+    inline = {
+        "tickers": list(u.tickers),
+        "expected_returns": u.expected_returns.tolist(),
+        "covariance": u.covariance.tolist(),
+    }
+    r = client.post("/api/optimize/portfolio", json={"inline": inline})
+    assert r.status_code == 200, r.text
+    assert r.json()["window"] is None
+    factor = {
+        "tickers": ["A", "B", "C"],
+        "expected_returns": [0.05, 0.08, 0.1],
+        "loadings": [[1.0], [0.8], [1.2]],
+        "factor_covariance": [[0.03]],
+        "specific_variance": [0.02, 0.03, 0.05],
+    }
+    r = client.post(
+        "/api/optimize/portfolio", json={"inline": factor, "objective": {"kind": "min_variance"}}
+    )
+    assert r.status_code == 200, r.text
+    dense = np.outer([1, 0.8, 1.2], [1, 0.8, 1.2]) * 0.03 + np.diag([0.02, 0.03, 0.05])
+    w = np.array(list(r.json()["weights"].values()))
+    assert r.json()["volatility"] == pytest.approx(np.sqrt(w @ dense @ w))
+
+
+def test_portfolio_crud_and_optimize_by_id(client) -> None:
+    created = client.post(
+        "/api/portfolios",
+        json={
+            "name": "core",
+            "tickers": ["TEC01", "FIN02", "HEA03", "ENE04"],
+            "constraints": {
+                "max_weight": 0.5,
+                "sectors": {"TEC01": "Tech"},
+                "sector_limits": {"Tech": [None, 0.2]},
+            },
+        },
+    )
+    assert created.status_code == 201, created.text
+    pid = created.json()["id"]
+    assert [p["name"] for p in client.get("/api/portfolios").json()] == ["core"]
+    assert client.get(f"/api/portfolios/{pid}").json()["sectors"] == {"TEC01": "Tech"}
+    r = client.post("/api/optimize/portfolio", json={"portfolio_id": pid})
+    assert r.status_code == 200, r.text
+    assert r.json()["weights"]["TEC01"] <= 0.2 + 1e-9
+    assert (
+        client.post("/api/portfolios", json={"name": "core", "tickers": ["A", "B"]}).status_code
+        == 409
+    )
+    assert client.delete(f"/api/portfolios/{pid}").status_code == 204
+    assert client.get(f"/api/portfolios/{pid}").status_code == 404
+
+
+def test_risk_attribution(client) -> None:
+    r = client.post(
+        "/api/risk/attribution",
+        json={"weights": {"TEC01": 0.5, "FIN02": 0.5}, "benchmark": "HEA03", "factors": 1},
+    )
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert sum(a["ctr"] for a in doc["assets"].values()) == pytest.approx(doc["volatility"])
+    assert doc["beta"] is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "detail"),
+    [
+        ("/api/optimize/portfolio", {}, 422, "give exactly one of portfolio_id, tickers or inline"),
+        ("/api/optimize/portfolio", {"tickers": ["TEC01"], "unknown": 1}, 400, "unknown"),
+        (
+            "/api/optimize/portfolio",
+            {"tickers": ["TEC01", "NOPE"]},
+            404,
+            "no stored prices for 'NOPE'",
+        ),
+        (
+            "/api/optimize/portfolio",
+            {"tickers": ["TEC01", "FIN02"], "constraints": {"max_weight": 0.3}},
+            422,
+            "sum of per-asset maximum weights is 0.6 < 1",
+        ),
+        (
+            "/api/optimize/portfolio",
+            {"tickers": ["TEC01", "FIN02"], "objective": {"kind": "target_return"}},
+            422,
+            "objective.target_return is required",
+        ),
+        (
+            "/api/optimize/portfolio",
+            {
+                "tickers": ["TEC01", "FIN02"],
+                "objective": {"kind": "target_return", "target_return": 5},
+            },
+            422,
+            "target return 5 is above the highest return reachable",
+        ),
+        (
+            "/api/optimize/portfolio",
+            {
+                "inline": {
+                    "tickers": ["A", "B"],
+                    "expected_returns": [0.1],
+                    "covariance": [[1, 0], [0, 1]],
+                }
+            },
+            422,
+            "expected_returns has 1 values for 2 tickers",
+        ),
+        (
+            "/api/optimize/portfolio",
+            {"tickers": ["TEC01", "FIN02"], "objective": {"risk_aversion": -1}},
+            400,
+            "risk_aversion",
+        ),
+        ("/api/risk/attribution", {}, 422, "give exactly one of weights or optimization_id"),
+        ("/api/portfolios", {"name": "", "tickers": ["A", "B"]}, 400, "name"),
+    ],
+)
+def test_errors_are_problem_json_naming_the_field(client, path, body, status, detail) -> None:
+    r = client.post(path, json=body)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert detail in r.json()["detail"]
+
+
+def test_unknown_ids_are_404(client) -> None:
+    for path in ("/api/optimizations/nope", "/api/portfolios/nope"):
+        r = client.get(path)
+        assert r.status_code == 404
+        assert r.json()["code"] == "not_found"
