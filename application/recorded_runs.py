@@ -67,6 +67,26 @@ def _point(point: FrontierPoint, tickers) -> dict[str, Any]:
     )
 
 
+def _window(start: Any, end: Any, n_observations: int) -> dict[str, Any] | None:
+    if start is None:
+        return None
+    return {"start": start, "end": end, "n_observations": n_observations}
+
+
+def _allocation_results(result: OptimizationResult) -> dict[str, Any]:
+    a = result.allocation
+    return jsonable(
+        {
+            "weights": _weights(a.tickers, a.weights),
+            "metrics": a.metrics,
+            "solver": a.solver,
+            "status": a.status,
+            "warnings": list(a.warnings),
+            "window": _window(result.start, result.end, result.n_observations),
+        }
+    )
+
+
 def _params(cmd: OptimizePortfolioCommand | ComputeFrontierCommand, source: str) -> dict:
     return jsonable(
         {
@@ -120,20 +140,7 @@ class RecordedRuns:
         use_case = OptimizePortfolio(prices, self._estimator, self._solver)
         result = await asyncio.to_thread(use_case.execute, cmd)
         a = result.allocation
-        results = jsonable(
-            {
-                "weights": _weights(a.tickers, a.weights),
-                "metrics": a.metrics,
-                "solver": a.solver,
-                "status": a.status,
-                "warnings": list(a.warnings),
-                "window": {
-                    "start": result.start,
-                    "end": result.end,
-                    "n_observations": result.n_observations,
-                },
-            }
-        )
+        results = _allocation_results(result)
         record = OptimizationRecord(
             str(uuid.uuid4()),
             "single",
@@ -170,15 +177,7 @@ class RecordedRuns:
             objective, allocation, None, None, 0, (time.perf_counter() - started) * 1000.0
         )
         a = allocation
-        results = jsonable(
-            {
-                "weights": _weights(a.tickers, a.weights),
-                "metrics": a.metrics,
-                "solver": a.solver,
-                "status": a.status,
-                "warnings": list(a.warnings),
-            }
-        )
+        results = _allocation_results(result)
         params = jsonable(
             {
                 "source": "inline",
@@ -220,11 +219,7 @@ class RecordedRuns:
                 "points": [_point(p, f.tickers) for p in f.points],
                 "max_sharpe": None if f.max_sharpe is None else _point(f.max_sharpe, f.tickers),
                 "min_variance": _point(f.min_variance, f.tickers),
-                "window": {
-                    "start": run.start,
-                    "end": run.end,
-                    "n_observations": run.n_observations,
-                },
+                "window": _window(run.start, run.end, run.n_observations),
             }
         )
         record = OptimizationRecord(
