@@ -21,7 +21,7 @@ from application.optimize_portfolio import (
 )
 from domain.constraints import Constraint
 from domain.covariance import ensure_psd
-from domain.frontier import FrontierPoint, FrontierSolver, ProgressReporter
+from domain.frontier import CancellationToken, FrontierPoint, FrontierSolver, ProgressReporter
 from domain.linear import compile_constraints
 from domain.model import Universe
 from domain.objectives import Objective
@@ -206,10 +206,11 @@ class RecordedRuns:
         source: PriceSource | None = None,
         source_name: str = "store",
         portfolio_id: str | None = None,
+        cancel: CancellationToken | None = None,
     ) -> tuple[FrontierRun, str]:
         prices = await self._source(cmd, source)
         use_case = ComputeFrontier(prices, self._estimator, self._frontier_solver, progress)
-        run = await asyncio.to_thread(use_case.execute, cmd)
+        run = await asyncio.to_thread(use_case.execute, cmd, cancel)
         f = run.frontier
         results = jsonable(
             {

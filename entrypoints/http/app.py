@@ -9,23 +9,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, delete, get, post
+import msgspec
+from litestar import Litestar, Response, WebSocket, delete, get, post, websocket
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.attribute_risk import AttributeRiskCommand
+from application.compute_frontier import ComputeFrontierCommand
+from application.frontier_jobs import FINAL, FrontierJobs
 from application.history_source import HistoryPriceSource
 from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolioCommand
 from application.recorded_runs import RecordedRuns, jsonable
-from domain.errors import StorageUnavailableError, ValidationError
+from domain.errors import NotFoundError, StorageUnavailableError, ValidationError
 from entrypoints.container import Container
 from entrypoints.http.errors import HANDLERS
 from entrypoints.http.requests import (
+    FrontierRequest,
     OptimizeRequest,
     PortfolioRequest,
     RiskRequest,
@@ -34,7 +38,18 @@ from entrypoints.http.requests import (
     to_portfolio,
     to_universe,
 )
-from entrypoints.schemas import OptimizationResponse, portfolio_document, report_document
+from entrypoints.schemas import (
+    FrontierResponse,
+    OptimizationResponse,
+    portfolio_document,
+    report_document,
+)
+
+
+class NoProgress:
+    def report(self, current: int, total: int, message: str) -> None:
+        return None
+
 
 BODY_LIMIT = 8 * 1024 * 1024
 """Request bodies above 8 MiB are refused with 413 (a 5000-asset inline covariance fits)."""
@@ -150,8 +165,94 @@ def create_app(container: Container) -> Litestar:
         use_case = container.attribute_risk(prices=HistoryPriceSource(history))
         return report_document(await asyncio.to_thread(use_case.execute, command))
 
+    jobs = FrontierJobs()
+
+    async def _frontier_command(data: FrontierRequest, uow: SqlAlchemyUnitOfWorkFactory):
+        if (data.portfolio_id is None) == (data.tickers is None):
+            raise ValidationError(
+                "give exactly one of portfolio_id or tickers", field="portfolio_id"
+            )
+        portfolio_id = None
+        if data.portfolio_id is not None:
+            stored = await ManagePortfolios(uow).show(data.portfolio_id)
+            portfolio, portfolio_id = stored.portfolio, stored.id
+        else:
+            portfolio = to_portfolio("adhoc", data.tickers or [], data.constraints)
+        command = ComputeFrontierCommand(
+            portfolio=portfolio,
+            n_points=data.points,
+            risk_free_rate=data.risk_free_rate,
+            estimation=to_estimation(data.estimation, data.start, data.end),
+        )
+        return command, portfolio_id
+
+    @post("/api/optimize/efficient-frontier")
+    async def start_frontier(
+        data: JSONBody[FrontierRequest], runs: Runs, uow: Uow, wait: FromQuery[bool] = False
+    ) -> Response[dict[str, Any]]:
+        """The frontier as a job (202 with its URLs), or at once with ``?wait=true``."""
+        command, portfolio_id = await _frontier_command(data, uow)
+        if wait:
+            run, run_id = await runs.frontier(command, NoProgress(), None, "store", portfolio_id)
+            doc = msgspec.to_builtins(FrontierResponse.from_domain(run, run_id))
+            return Response(doc, status_code=200)
+
+        async def work(progress, cancel) -> str:
+            _, run_id = await runs.frontier(command, progress, None, "store", portfolio_id, cancel)
+            return run_id
+
+        job = jobs.start(work, data.session_id)
+        return Response(
+            {
+                "session_id": job.session_id,
+                "status_url": f"/api/optimize/efficient-frontier/{job.session_id}",
+                "ws_url": f"/ws/optimize/progress/{job.session_id}",
+            },
+            status_code=202,
+        )
+
+    @get("/api/optimize/efficient-frontier/{session_id:str}")
+    async def frontier_status(session_id: FromPath[str], uow: Uow) -> dict[str, Any]:
+        job = jobs.get(session_id)
+        state = job.state()
+        if job.optimization_id is not None:
+            async with uow() as u:
+                state["result"] = (await u.optimizations.get(job.optimization_id)).results
+        return state
+
+    @delete("/api/optimize/efficient-frontier/{session_id:str}", status_code=202)
+    async def cancel_frontier(session_id: FromPath[str]) -> dict[str, Any]:
+        return jobs.cancel(session_id).state()
+
+    @websocket("/ws/optimize/progress/{session_id:str}")
+    async def progress_socket(socket: WebSocket, session_id: FromPath[str]) -> None:
+        """Latest state first, then one event per point and a final status; then it closes.
+        Errors never escape a socket handler (exception handlers do not run there)."""
+        await socket.accept()
+        try:
+            job, queue = jobs.subscribe(session_id)
+        except NotFoundError:
+            await socket.close(code=4404, reason="unknown session")
+            return
+        try:
+            state = job.state()
+            await socket.send_json(state)
+            event = state if job.status in FINAL else None
+            while event is None or event.get("status") not in FINAL:
+                event = await queue.get()
+                if job.optimization_id and event.get("status") == "done":
+                    event["result_url"] = f"/api/optimize/efficient-frontier/{job.session_id}"
+                await socket.send_json(event)
+            await socket.close()
+        finally:
+            jobs.unsubscribe(job, queue)
+
     return Litestar(
         route_handlers=[
+            start_frontier,
+            frontier_status,
+            cancel_frontier,
+            progress_socket,
             health,
             optimize,
             list_portfolios,

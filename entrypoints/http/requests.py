@@ -93,6 +93,18 @@ class OptimizeRequest(Body):
     solver: SolverBody = msgspec.field(default_factory=SolverBody)
 
 
+class FrontierRequest(Body):
+    portfolio_id: str | None = None
+    tickers: Annotated[list[str], msgspec.Meta(max_length=MAX_ASSETS)] | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    risk_free_rate: float = 0.0
+    points: int = 25
+    session_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    constraints: ConstraintsBody = msgspec.field(default_factory=ConstraintsBody)
+    estimation: EstimationBody = msgspec.field(default_factory=EstimationBody)
+
+
 class PortfolioRequest(Body):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     tickers: Annotated[list[str], msgspec.Meta(min_length=2, max_length=MAX_ASSETS)]

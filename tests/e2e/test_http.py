@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 
 from adapters.migrations import upgrade
@@ -177,3 +178,63 @@ def test_unknown_ids_are_404(client) -> None:
         r = client.get(path)
         assert r.status_code == 404
         assert r.json()["code"] == "not_found"
+
+
+FRONTIER = {
+    "tickers": ["TEC01", "FIN02", "HEA03", "ENE04"],
+    "points": 6,
+    "constraints": {"max_weight": 0.5},
+}
+
+
+def test_frontier_wait_answers_at_once(client) -> None:
+    r = client.post("/api/optimize/efficient-frontier?wait=true", json=FRONTIER)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["status"] == "complete"
+    assert len(doc["points"]) == 6
+    assert client.get(f"/api/optimizations/{doc['optimization_id']}").status_code == 200
+
+
+def test_frontier_job_with_live_progress_and_a_late_subscriber(client) -> None:
+    r = client.post("/api/optimize/efficient-frontier", json={**FRONTIER, "session_id": "s1"})
+    assert r.status_code == 202, r.text
+    assert r.json()["ws_url"] == "/ws/optimize/progress/s1"
+    with client.websocket_connect("/ws/optimize/progress/s1") as ws:
+        events = [ws.receive_json()]
+        while events[-1].get("status") not in ("done", "failed", "cancelled"):
+            events.append(ws.receive_json())
+    progress = [e for e in events[1:] if "current" in e and "status" not in e]
+    assert [e["current"] for e in progress] == sorted(e["current"] for e in progress)
+    assert events[-1]["status"] == "done"
+    assert events[-1]["result_url"] == "/api/optimize/efficient-frontier/s1"
+    final = client.get("/api/optimize/efficient-frontier/s1").json()
+    assert final["status"] == "done"
+    assert final["current"] == final["total"] == 6
+    assert len(final["result"]["points"]) == 6
+    with client.websocket_connect("/ws/optimize/progress/s1") as late:
+        assert late.receive_json()["status"] == "done"  # the latest state, at once
+    again = client.post("/api/optimize/efficient-frontier", json={**FRONTIER, "session_id": "s1"})
+    assert again.status_code == 409
+
+
+def test_unknown_session(client) -> None:
+    assert client.get("/api/optimize/efficient-frontier/nope").status_code == 404
+    assert client.delete("/api/optimize/efficient-frontier/nope").status_code == 404
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect("/ws/optimize/progress/nope") as ws,
+    ):
+        ws.receive_json()
+    assert closed.value.code == 4404
+
+
+def test_failed_job_reports_the_domain_error(client) -> None:
+    body = {**FRONTIER, "constraints": {"max_weight": 0.1}, "session_id": "bad"}
+    assert client.post("/api/optimize/efficient-frontier", json=body).status_code == 202
+    with client.websocket_connect("/ws/optimize/progress/bad") as ws:
+        event = ws.receive_json()
+        while event.get("status") not in ("done", "failed", "cancelled"):
+            event = ws.receive_json()
+    assert event["status"] == "failed"
+    assert "sum of per-asset maximum weights" in event["error"]["detail"]
