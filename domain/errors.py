@@ -106,3 +106,9 @@ class ChartError(DomainError):
     """A chart could not be drawn; the optimization that asked for it still stands."""
 
     code = "chart_failed"
+
+
+class BusyError(DomainError):
+    """The service is at its limit of concurrent solves; try again shortly."""
+
+    code = "busy"

@@ -5,6 +5,7 @@ answering while they run. Errors become problem+json in ``entrypoints.http.error
 """
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,7 +26,7 @@ from application.history_source import HistoryPriceSource
 from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolioCommand
 from application.recorded_runs import RecordedRuns, jsonable
-from domain.errors import NotFoundError, StorageUnavailableError, ValidationError
+from domain.errors import BusyError, NotFoundError, StorageUnavailableError, ValidationError
 from entrypoints.container import Container
 from entrypoints.http.errors import HANDLERS
 from entrypoints.http.requests import (
@@ -44,6 +45,33 @@ from entrypoints.schemas import (
     portfolio_document,
     report_document,
 )
+
+
+class SolveGate:
+    """At most ``limit`` solves at once in this process (``PFOPT_MAX_CONCURRENT_SOLVES``); beyond
+    that a request is answered 503 with Retry-After at once instead of queueing without bound."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.running = limit, 0
+
+    def acquire(self) -> None:
+        if self.running >= self.limit:
+            raise BusyError(
+                f"{self.running} solves are running, the limit is {self.limit}: retry shortly",
+                field="request",
+            )
+        self.running += 1
+
+    def release(self) -> None:
+        self.running -= 1
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
 
 
 class NoProgress:
@@ -99,9 +127,9 @@ def create_app(container: Container) -> Litestar:
         objective, rf = to_objective(data.objective), data.objective.risk_free_rate
         if data.inline is not None:
             constraints = to_portfolio("inline", data.inline.tickers, data.constraints).constraints
-            result, run_id = await runs.optimize_universe(
-                to_universe(data.inline), constraints, objective, rf
-            )
+            universe = to_universe(data.inline)
+            async with gate.slot():
+                result, run_id = await runs.optimize_universe(universe, constraints, objective, rf)
             return OptimizationResponse.from_domain(result, rf, run_id)
         portfolio_id = None
         if data.portfolio_id is not None:
@@ -115,7 +143,8 @@ def create_app(container: Container) -> Litestar:
             risk_free_rate=rf,
             estimation=to_estimation(data.estimation, data.start, data.end),
         )
-        result, run_id = await runs.optimize(command, None, "store", portfolio_id)
+        async with gate.slot():
+            result, run_id = await runs.optimize(command, None, "store", portfolio_id)
         return OptimizationResponse.from_domain(result, rf, run_id)
 
     @get("/api/portfolios")
@@ -163,9 +192,11 @@ def create_app(container: Container) -> Litestar:
             estimation=to_estimation(data.estimation, data.start, data.end),
         )
         use_case = container.attribute_risk(prices=HistoryPriceSource(history))
-        return report_document(await asyncio.to_thread(use_case.execute, command))
+        async with gate.slot():
+            return report_document(await asyncio.to_thread(use_case.execute, command))
 
     jobs = FrontierJobs()
+    gate = SolveGate(int(os.environ.get("PFOPT_MAX_CONCURRENT_SOLVES", "4")))
 
     async def _frontier_command(data: FrontierRequest, uow: SqlAlchemyUnitOfWorkFactory):
         if (data.portfolio_id is None) == (data.tickers is None):
@@ -193,15 +224,28 @@ def create_app(container: Container) -> Litestar:
         """The frontier as a job (202 with its URLs), or at once with ``?wait=true``."""
         command, portfolio_id = await _frontier_command(data, uow)
         if wait:
-            run, run_id = await runs.frontier(command, NoProgress(), None, "store", portfolio_id)
+            async with gate.slot():
+                run, run_id = await runs.frontier(
+                    command, NoProgress(), None, "store", portfolio_id
+                )
             doc = msgspec.to_builtins(FrontierResponse.from_domain(run, run_id))
             return Response(doc, status_code=200)
 
         async def work(progress, cancel) -> str:
-            _, run_id = await runs.frontier(command, progress, None, "store", portfolio_id, cancel)
+            try:
+                _, run_id = await runs.frontier(
+                    command, progress, None, "store", portfolio_id, cancel
+                )
+            finally:
+                gate.release()
             return run_id
 
-        job = jobs.start(work, data.session_id)
+        gate.acquire()
+        try:
+            job = jobs.start(work, data.session_id)
+        except Exception:
+            gate.release()
+            raise
         return Response(
             {
                 "session_id": job.session_id,

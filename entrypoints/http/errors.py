@@ -4,6 +4,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from domain.errors import (
+    BusyError,
     ChartError,
     ConflictError,
     DomainError,
@@ -22,6 +23,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (SolverTimeoutError, 504),
     (SolverFailedError, 422),
     (StorageUnavailableError, 503),
+    (BusyError, 503),
     (ChartError, 500),
     (OptimizationError, 422),
     (ValidationError, 422),

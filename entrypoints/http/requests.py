@@ -3,6 +3,7 @@ objects here. Field names are the CLI's flag words in snake_case; rates are annu
 
 import datetime as dt
 import math
+import os
 from typing import Annotated, Literal
 
 import msgspec
@@ -30,7 +31,16 @@ from domain.objectives import (
 from domain.risk_model import FactorModel
 
 Pair = tuple[float | None, float | None]
-MAX_ASSETS = 5000
+MAX_ASSETS = int(os.environ.get("PFOPT_MAX_ASSETS", "5000"))
+"""Largest universe the API accepts (``PFOPT_MAX_ASSETS``); larger ones get a 422."""
+
+
+def check_size(tickers: list[str] | None, field: str) -> None:
+    if tickers is not None and len(tickers) > MAX_ASSETS:
+        raise ValidationError(
+            f"{field} has {len(tickers)} assets; the limit is {MAX_ASSETS} (PFOPT_MAX_ASSETS)",
+            field=field,
+        )
 
 
 class Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -68,7 +78,7 @@ class EstimationBody(Body):
 
 
 class InlineUniverseBody(Body):
-    tickers: Annotated[list[str], msgspec.Meta(max_length=MAX_ASSETS)]
+    tickers: list[str]
     expected_returns: list[float]
     covariance: list[list[float]] | None = None
     loadings: list[list[float]] | None = None
@@ -83,7 +93,7 @@ class SolverBody(Body):
 
 class OptimizeRequest(Body):
     portfolio_id: str | None = None
-    tickers: Annotated[list[str], msgspec.Meta(max_length=MAX_ASSETS)] | None = None
+    tickers: list[str] | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     inline: InlineUniverseBody | None = None
@@ -95,7 +105,7 @@ class OptimizeRequest(Body):
 
 class FrontierRequest(Body):
     portfolio_id: str | None = None
-    tickers: Annotated[list[str], msgspec.Meta(max_length=MAX_ASSETS)] | None = None
+    tickers: list[str] | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     risk_free_rate: float = 0.0
@@ -107,7 +117,7 @@ class FrontierRequest(Body):
 
 class PortfolioRequest(Body):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    tickers: Annotated[list[str], msgspec.Meta(min_length=2, max_length=MAX_ASSETS)]
+    tickers: Annotated[list[str], msgspec.Meta(min_length=2)]
     constraints: ConstraintsBody = msgspec.field(default_factory=ConstraintsBody)
 
 
@@ -184,12 +194,14 @@ def to_estimation(
 
 
 def to_portfolio(name: str, tickers: list[str], body: ConstraintsBody) -> Portfolio:
+    check_size(tickers, "tickers")
     return Portfolio(
         name, tuple(Asset(t, body.sectors.get(t)) for t in tickers), to_constraints(body)
     )
 
 
 def to_universe(body: InlineUniverseBody) -> Universe:
+    check_size(body.tickers, "inline.tickers")
     factor = None
     if body.loadings is not None:
         if body.factor_covariance is None or body.specific_variance is None:

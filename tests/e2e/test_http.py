@@ -238,3 +238,37 @@ def test_failed_job_reports_the_domain_error(client) -> None:
             event = ws.receive_json()
     assert event["status"] == "failed"
     assert "sum of per-asset maximum weights" in event["error"]["detail"]
+
+
+def test_limits(client, monkeypatch) -> None:
+    import entrypoints.http.requests as requests
+
+    monkeypatch.setattr(requests, "MAX_ASSETS", 3)
+    r = client.post("/api/optimize/portfolio", json={"tickers": ["A", "B", "C", "D"]})
+    assert r.status_code == 422
+    assert r.json()["detail"] == "tickers has 4 assets; the limit is 3 (PFOPT_MAX_ASSETS)"
+    huge = {"inline": {"tickers": ["A"], "expected_returns": [0.0] * 3_000_000}}
+    assert client.post("/api/optimize/portfolio", json=huge).status_code == 413
+
+
+def test_saturated_solver_answers_503_with_retry_after(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("PFOPT_MAX_CONCURRENT_SOLVES", "0")
+    url = f"sqlite+aiosqlite:///{tmp_path}/busy.db"
+    upgrade(url)
+    container = Container()
+    container.config.database_url.from_value(url)
+    with TestClient(app=create_app(container)) as busy:
+        r = busy.post(
+            "/api/optimize/portfolio",
+            json={
+                "inline": {
+                    "tickers": ["A", "B"],
+                    "expected_returns": [0.1, 0.2],
+                    "covariance": [[1, 0], [0, 1]],
+                }
+            },
+        )
+        assert r.status_code == 503
+        assert r.headers["retry-after"] == "5"
+        assert r.json()["code"] == "busy"
+        assert busy.get("/health").status_code == 200
