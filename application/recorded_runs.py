@@ -220,6 +220,12 @@ class RecordedRuns:
                 "points": [_point(p, f.tickers) for p in f.points],
                 "max_sharpe": None if f.max_sharpe is None else _point(f.max_sharpe, f.tickers),
                 "min_variance": _point(f.min_variance, f.tickers),
+                "risk_free_rate": f.risk_free_rate,
+                "assets": {
+                    "tickers": list(run.assets.tickers),
+                    "volatilities": run.assets.volatilities.tolist(),
+                    "expected_returns": run.assets.expected_returns.tolist(),
+                },
                 "window": _window(run.start, run.end, run.n_observations),
             }
         )

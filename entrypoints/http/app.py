@@ -28,6 +28,7 @@ from application.optimize_portfolio import OptimizePortfolioCommand
 from application.recorded_runs import RecordedRuns, jsonable
 from domain.errors import BusyError, NotFoundError, StorageUnavailableError, ValidationError
 from entrypoints.container import Container
+from entrypoints.http.charts import render as render_chart
 from entrypoints.http.errors import HANDLERS
 from entrypoints.http.requests import (
     FrontierRequest,
@@ -291,8 +292,20 @@ def create_app(container: Container) -> Litestar:
         finally:
             jobs.unsubscribe(job, queue)
 
+    @get("/api/optimizations/{optimization_id:str}/charts/{name:str}")
+    async def chart(optimization_id: FromPath[str], name: FromPath[str], uow: Uow) -> Response:
+        """weights|risk (single runs) or frontier (frontier runs), as .png or .svg."""
+        kind, _, fmt = name.partition(".")
+        if fmt not in ("png", "svg"):
+            raise NotFoundError(f"no chart {name!r}: use a .png or .svg name", field="chart")
+        async with uow() as u:
+            record = await u.optimizations.get(optimization_id)
+        data = await render_chart(record, kind, fmt, uow, container.estimator(), container.charts())
+        return Response(data, media_type="image/png" if fmt == "png" else "image/svg+xml")
+
     return Litestar(
         route_handlers=[
+            chart,
             start_frontier,
             frontier_status,
             cancel_frontier,

@@ -272,3 +272,39 @@ def test_saturated_solver_answers_503_with_retry_after(tmp_path, monkeypatch, ca
         assert r.headers["retry-after"] == "5"
         assert r.json()["code"] == "busy"
         assert busy.get("/health").status_code == 200
+
+
+def test_charts_of_stored_runs_are_rendered_then_cached(client, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PFOPT_CHARTS_DIR", str(tmp_path / "cache"))
+    single = client.post(
+        "/api/optimize/portfolio", json={"tickers": ["TEC01", "FIN02", "HEA03"]}
+    ).json()["optimization_id"]
+    frontier = client.post("/api/optimize/efficient-frontier?wait=true", json=FRONTIER).json()[
+        "optimization_id"
+    ]
+    for run_id, name, media in [
+        (single, "weights.png", "image/png"),
+        (single, "risk.svg", "image/svg+xml"),
+        (frontier, "frontier.png", "image/png"),
+    ]:
+        r = client.get(f"/api/optimizations/{run_id}/charts/{name}")
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith(media)
+        cached = tmp_path / "cache" / "charts" / f"{run_id}_{name}"
+        assert cached.read_bytes() == r.content
+        assert client.get(f"/api/optimizations/{run_id}/charts/{name}").content == r.content
+    assert client.get(f"/api/optimizations/{single}/charts/frontier.png").status_code == 404
+    assert client.get(f"/api/optimizations/{single}/charts/weights.gif").status_code == 404
+    inline = client.post(
+        "/api/optimize/portfolio",
+        json={
+            "inline": {
+                "tickers": ["A", "B"],
+                "expected_returns": [0.1, 0.2],
+                "covariance": [[0.04, 0], [0, 0.09]],
+            }
+        },
+    ).json()["optimization_id"]
+    r = client.get(f"/api/optimizations/{inline}/charts/risk.png")
+    assert r.status_code == 404
+    assert "needs the run's prices in the store" in r.json()["detail"]
