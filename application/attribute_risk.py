@@ -11,6 +11,7 @@ from application.estimate_universe import EstimationSettings
 from domain.covariance import ensure_psd
 from domain.errors import ValidationError
 from domain.estimation import expected_returns
+from domain.model import Universe
 from domain.ports import PriceSource, RiskEstimator
 from domain.returns import simple_returns
 from domain.risk import (
@@ -47,16 +48,47 @@ class RiskReport:
     assets: AssetAttribution
     factors: FactorAttribution | None
     tail: tuple[tuple[int, TailRisk], ...]
-    """(horizon in periods, figures): 1 day and one year of periods."""
-    max_drawdown: float
+    """(horizon in periods, figures): 1 day and one year of periods; empty without prices."""
+    max_drawdown: float | None
     beta: float | None
     correlation: float | None
     effective_bets: float
     herfindahl: float
-    start: dt.date
-    end: dt.date
+    start: dt.date | None
+    end: dt.date | None
     n_observations: int
     warnings: tuple[str, ...]
+
+
+def attribute_universe(universe: Universe, weights: Mapping[str, float]) -> RiskReport:
+    """Attribution on a caller's own risk model (dense or factor B, F, D): per asset, and per
+    factor when a factor model is given. Tail figures need a return history, so none here."""
+    missing = [t for t in weights if t not in universe.tickers]
+    if missing:
+        raise ValidationError(f"weights: {missing[0]!r} is not in the universe", field="weights")
+    w = np.array([weights.get(t, 0.0) for t in universe.tickers], dtype=float)
+    if not np.all(np.isfinite(w)):
+        raise ValidationError("weights must be finite numbers", field="weights")
+    assets = asset_attribution(w, universe.covariance)
+    model = universe.factor_model
+    warnings = () if abs(w.sum() - 1.0) <= 1e-9 else (f"weights sum to {w.sum():.6g}, not 1",)
+    return RiskReport(
+        tickers=universe.tickers,
+        weights=w,
+        expected_return=float(universe.expected_returns @ w),
+        assets=assets,
+        factors=None if model is None else factor_attribution(w, model),
+        tail=(),
+        max_drawdown=None,
+        beta=None,
+        correlation=None,
+        effective_bets=effective_number_of_bets(assets.percent),
+        herfindahl=herfindahl(w),
+        start=None,
+        end=None,
+        n_observations=0,
+        warnings=warnings,
+    )
 
 
 def _weights(cmd: AttributeRiskCommand) -> tuple[list[str], FloatArray]:

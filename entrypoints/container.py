@@ -4,6 +4,8 @@ Entrypoints ask the container for use cases; tests override a provider with a fa
 (``container.solver.override(providers.Object(FakeSolver()))``).
 """
 
+import os
+
 from dependency_injector import containers, providers
 
 from adapters.csv_prices import CsvPriceSource
@@ -21,7 +23,7 @@ DEFAULTS = {
     "solver": {"chain": list(DEFAULT_CHAIN), "time_limit_s": DEFAULT_TIME_LIMIT_S},
     "database_url": None,
     "migrate": False,
-    "chart_dpi": 120,
+    "chart_dpi": int(os.environ.get("PFOPT_CHART_DPI", "120")),
 }
 
 

@@ -204,6 +204,8 @@ def report_document(r: RiskReport) -> dict[str, Any]:
             "effective_number_of_bets": r.effective_bets,
             "herfindahl": r.herfindahl,
             "warnings": list(r.warnings),
-            "window": {"start": r.start, "end": r.end, "n_observations": r.n_observations},
+            "window": None
+            if r.start is None
+            else {"start": r.start, "end": r.end, "n_observations": r.n_observations},
         }
     )

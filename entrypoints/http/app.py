@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
-from application.attribute_risk import AttributeRiskCommand
+from application.attribute_risk import AttributeRiskCommand, attribute_universe
 from application.compute_frontier import ComputeFrontierCommand
 from application.frontier_jobs import FINAL, FrontierJobs
 from application.history_source import HistoryPriceSource
@@ -176,6 +176,10 @@ def create_app(container: Container) -> Litestar:
         if (data.weights is None) == (data.optimization_id is None):
             raise ValidationError("give exactly one of weights or optimization_id", field="weights")
         weights = data.weights or {}
+        if data.inline is not None:
+            if data.weights is None:
+                raise ValidationError("an inline universe needs weights", field="weights")
+            return report_document(attribute_universe(to_universe(data.inline), weights))
         async with uow() as u:
             if data.optimization_id is not None:
                 record = await u.optimizations.get(data.optimization_id)

@@ -123,6 +123,7 @@ class PortfolioRequest(Body):
 
 class RiskRequest(Body):
     weights: dict[str, float] | None = None
+    inline: InlineUniverseBody | None = None
     optimization_id: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None

@@ -308,3 +308,27 @@ def test_charts_of_stored_runs_are_rendered_then_cached(client, tmp_path, monkey
     r = client.get(f"/api/optimizations/{inline}/charts/risk.png")
     assert r.status_code == 404
     assert "needs the run's prices in the store" in r.json()["detail"]
+
+
+def test_risk_attribution_on_a_callers_factor_model(client) -> None:
+    body = {
+        "weights": {"A": 0.5, "B": 0.3, "C": 0.2},
+        "inline": {
+            "tickers": ["A", "B", "C"],
+            "expected_returns": [0.05, 0.08, 0.1],
+            "loadings": [[1.0, 0.2], [0.8, -0.1], [1.2, 0.4]],
+            "factor_covariance": [[0.03, 0.0], [0.0, 0.01]],
+            "specific_variance": [0.02, 0.03, 0.05],
+        },
+    }
+    r = client.post("/api/risk/attribution", json=body)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    f = doc["factors"]
+    assert sum(f["variance"]) + f["specific_variance"] == pytest.approx(doc["volatility"] ** 2)
+    assert sum(a["ctr"] for a in doc["assets"].values()) == pytest.approx(doc["volatility"])
+    assert doc["tail"] == []
+    assert doc["window"] is None
+    bad = client.post("/api/risk/attribution", json={**body, "weights": {"Z": 1.0}})
+    assert bad.status_code == 422
+    assert "'Z' is not in the universe" in bad.json()["detail"]
