@@ -187,3 +187,20 @@ def test_risk_of_a_stored_optimization(prices: Path, capsys) -> None:
     run_id = json.loads(capsys.readouterr().out)["optimization_id"]
     assert main(["risk", str(prices), "--optimization", run_id, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["volatility"] > 0
+
+
+def test_a_chart_failure_is_a_warning_not_a_failed_run(
+    prices: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from adapters import matplotlib_charts
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setattr(matplotlib_charts.Figure, "savefig", broken)
+    code = main(["optimize", str(prices), "--json", "--chart", str(tmp_path / "w.png")])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert json.loads(captured.out)["status"] == "optimal"
+    assert "warning: could not draw the chart: renderer exploded" in captured.err
+    assert not (tmp_path / "w.png").exists()
