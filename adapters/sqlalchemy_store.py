@@ -254,6 +254,8 @@ class SqlAlchemyPriceRepository:
         if tickers is None:
             tickers = [s.ticker for s in await self.summary()]
         names = list(tickers)
+        if not names:
+            raise NotFoundError("no tickers to load (the store has no prices)", field="tickers")
         if self._session.bind.dialect.name == "postgresql":
             series = await self._pg_series(names, start, end)
         else:

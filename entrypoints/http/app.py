@@ -176,6 +176,8 @@ def create_app(container: Container) -> Litestar:
         if (data.weights is None) == (data.optimization_id is None):
             raise ValidationError("give exactly one of weights or optimization_id", field="weights")
         weights = data.weights or {}
+        if data.weights is not None and not weights:
+            raise ValidationError("weights: give at least one ticker", field="weights")
         if data.inline is not None:
             if data.weights is None:
                 raise ValidationError("an inline universe needs weights", field="weights")
