@@ -11,10 +11,11 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import numpy as np
 from platformdirs import user_data_dir
-from sqlalchemy import Float, cast, delete, func, select, text
+from sqlalchemy import Float, cast, delete, event, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -50,7 +51,18 @@ def make_engine(url: str) -> AsyncEngine:
     """An async engine: pre-pinged pool for PostgreSQL, a 30 s busy timeout for SQLite."""
     if url.startswith("postgresql"):
         return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    return create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(connection: Any, _: Any) -> None:
+        # WAL lets readers run beside the writer; synchronous=NORMAL syncs at checkpoints instead
+        # of every commit (a committed run survives a crash of pfopt, not of the machine's power).
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
 
 
 def new_id() -> str:
