@@ -136,28 +136,33 @@ def _history(
     return PriceHistory(dates, tickers, closes.reshape(len(dates), len(tickers)))
 
 
-def read_prices(path: Path) -> PriceHistory:
-    """Parse a wide or long price CSV (see module docstring)."""
-    where = _Where(path)
-    with open_text(path) as handle:
-        reader = csv.reader(handle)
+def parse_prices(handle: TextIO, name: str) -> PriceHistory:
+    """Parse a wide or long price CSV from an open text stream; errors name ``name``."""
+    where = _Where(Path(name))
+    reader = csv.reader(handle)
+    try:
         header = [cell.strip() for cell in next(reader, [])]
         if not header:
-            raise InvalidPriceDataError(f"{path.name}: the file is empty", field="prices")
+            raise InvalidPriceDataError(f"{name}: the file is empty", field="prices")
         _check_header(header, where)
-        try:
-            if {name.lower() for name in header} >= LONG_COLUMNS:
-                return _read_long(reader, header, where)
-            if header[0].lower() != "date":
-                raise where.error(
-                    1,
-                    header[0],
-                    "the first column of a wide price file must be "
-                    "'date' (or use long columns date,ticker,close)",
-                )
-            return _read_wide(reader, header, where)
-        except csv.Error as exc:
-            raise where.error(reader.line_num, "?", f"malformed CSV: {exc}") from None
+        if {h.lower() for h in header} >= LONG_COLUMNS:
+            return _read_long(reader, header, where)
+        if header[0].lower() != "date":
+            raise where.error(
+                1,
+                header[0],
+                "the first column of a wide price file must be "
+                "'date' (or use long columns date,ticker,close)",
+            )
+        return _read_wide(reader, header, where)
+    except csv.Error as exc:
+        raise where.error(reader.line_num, "?", f"malformed CSV: {exc}") from None
+
+
+def read_prices(path: Path) -> PriceHistory:
+    """Parse a wide or long price CSV file (see module docstring)."""
+    with open_text(path) as handle:
+        return parse_prices(handle, path.name)
 
 
 class CsvPriceSource:

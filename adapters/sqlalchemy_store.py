@@ -121,6 +121,28 @@ class SqlAlchemyPortfolioRepository:
                 f"a portfolio named {p.name!r} already exists", field="name"
             ) from None
 
+    async def replace(self, stored: StoredPortfolio) -> None:
+        row = await self._session.get(PortfolioRow, stored.id)
+        if row is None:
+            raise NotFoundError(f"no portfolio with id {stored.id!r}", field="portfolio_id")
+        p = stored.portfolio
+        weights = p.current_weights or {}
+        row.name, row.constraints = p.name, encode(p.constraints)
+        row.assets.clear()
+        try:
+            await self._session.flush()  # the old assets go before new ones reuse their keys
+            row.assets.extend(
+                PortfolioAssetRow(
+                    ticker=a.ticker, position=i, sector=a.sector, weight=weights.get(a.ticker)
+                )
+                for i, a in enumerate(p.assets)
+            )
+            await self._session.flush()
+        except IntegrityError:
+            raise ConflictError(
+                f"a portfolio named {p.name!r} already exists", field="name"
+            ) from None
+
     async def get(self, portfolio_id: str) -> StoredPortfolio:
         row = await self._session.get(PortfolioRow, portfolio_id)
         if row is None:

@@ -29,6 +29,15 @@ class ManagePortfolios:
         async with self._uow() as uow:
             return await _find(uow, ref, owner)
 
+    async def replace(
+        self, ref: str, portfolio: Portfolio, owner: str | None = None
+    ) -> StoredPortfolio:
+        async with self._uow() as uow:
+            stored = await _find(uow, ref, owner)
+            await uow.portfolios.replace(StoredPortfolio(stored.id, portfolio, stored.owner))
+            await uow.commit()
+            return await uow.portfolios.get(stored.id)
+
     async def delete(self, ref: str, owner: str | None = None) -> StoredPortfolio:
         async with self._uow() as uow:
             stored = await _find(uow, ref, owner)

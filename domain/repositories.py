@@ -25,6 +25,11 @@ class PortfolioRepository(Protocol):
 
     async def list(self, owner: str | None = None) -> list[StoredPortfolio]: ...
 
+    async def replace(self, stored: StoredPortfolio) -> None:
+        """Overwrite name, assets and constraints of an existing portfolio.
+        Raises ``NotFoundError``, or ``ConflictError`` when the new name is taken."""
+        ...
+
     async def delete(self, portfolio_id: str) -> None:
         """Removes the portfolio and its assets; its history stays, unlinked. NotFoundError."""
         ...

@@ -156,6 +156,19 @@ class InMemoryPortfolioRepository:
         now = dt.datetime.now(dt.UTC)
         self.items[stored.id] = replace(stored, created_at=now, updated_at=now)
 
+    async def replace(self, stored: StoredPortfolio) -> None:
+        old = await self.get(stored.id)
+        if any(
+            s.portfolio.name == stored.portfolio.name
+            and s.owner == stored.owner
+            and s.id != stored.id
+            for s in self.items.values()
+        ):
+            raise ConflictError(f"a portfolio named {stored.portfolio.name!r} already exists")
+        self.items[stored.id] = replace(
+            stored, created_at=old.created_at, updated_at=dt.datetime.now(dt.UTC)
+        )
+
     async def get(self, portfolio_id: str) -> StoredPortfolio:
         if portfolio_id not in self.items:
             raise NotFoundError(f"no portfolio with id {portfolio_id!r}")

@@ -5,24 +5,28 @@ answering while they run. Errors become problem+json in ``entrypoints.http.error
 """
 
 import asyncio
+import datetime as dt
+import io
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
-from litestar import Litestar, Response, WebSocket, delete, get, post, websocket
+from litestar import Litestar, Request, Response, WebSocket, delete, get, post, put, websocket
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from adapters.csv_prices import parse_prices
 from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.attribute_risk import AttributeRiskCommand, attribute_universe
 from application.compute_frontier import ComputeFrontierCommand
 from application.frontier_jobs import FINAL, FrontierJobs
 from application.history_source import HistoryPriceSource
+from application.import_prices import ImportPrices
 from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolioCommand
 from application.recorded_runs import RecordedRuns, jsonable
@@ -30,6 +34,7 @@ from domain.errors import BusyError, NotFoundError, StorageUnavailableError, Val
 from entrypoints.container import Container
 from entrypoints.http.charts import render as render_chart
 from entrypoints.http.errors import HANDLERS
+from entrypoints.http.exports import PriceRowBody, record_csv, rows_to_history
 from entrypoints.http.requests import (
     FrontierRequest,
     OptimizeRequest,
@@ -165,10 +170,70 @@ def create_app(container: Container) -> Litestar:
     async def delete_portfolio(portfolio_id: FromPath[str], uow: Uow) -> None:
         await ManagePortfolios(uow).delete(portfolio_id)
 
-    @get("/api/optimizations/{optimization_id:str}")
-    async def get_optimization(optimization_id: FromPath[str], uow: Uow) -> dict[str, Any]:
+    @put("/api/portfolios/{portfolio_id:str}")
+    async def replace_portfolio(
+        portfolio_id: FromPath[str], data: JSONBody[PortfolioRequest], uow: Uow
+    ) -> dict[str, Any]:
+        portfolio = to_portfolio(data.name, data.tickers, data.constraints)
+        return portfolio_document(await ManagePortfolios(uow).replace(portfolio_id, portfolio))
+
+    @get("/api/portfolios/{portfolio_id:str}/optimizations")
+    async def portfolio_history(
+        portfolio_id: FromPath[str],
+        uow: Uow,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+    ) -> list[dict[str, Any]]:
+        """Runs of one saved portfolio, newest first, paginated."""
+        if not (1 <= limit <= 500 and offset >= 0):
+            raise ValidationError("limit must be 1..500 and offset >= 0", field="limit")
+        stored = await ManagePortfolios(uow).show(portfolio_id)
         async with uow() as u:
-            return jsonable(await u.optimizations.get(optimization_id))
+            records = await u.optimizations.list(stored.id, limit=limit, offset=offset)
+        return [jsonable(r) for r in records]
+
+    @post("/api/prices", status_code=200)
+    async def import_prices(request: Request, uow: Uow) -> dict[str, Any]:
+        """A price CSV (``text/csv``, wide or long) or JSON rows ``[{date, ticker, close}]``:
+        validated whole, written all or nothing."""
+        raw = await request.body()
+        if request.headers.get("content-type", "").startswith("text/csv"):
+            history = parse_prices(io.StringIO(raw.decode("utf-8-sig")), "upload.csv")
+        else:
+            try:
+                rows = msgspec.json.decode(raw, type=list[PriceRowBody])
+            except msgspec.ValidationError as error:
+                raise ValidationError(f"prices: {error}", field="prices") from None
+            history = rows_to_history(rows)
+        report = await ImportPrices(uow).execute(HistoryPriceSource(history))
+        return jsonable(report)
+
+    @get("/api/prices/{ticker:str}")
+    async def ticker_prices(
+        ticker: FromPath[str],
+        uow: Uow,
+        start: FromQuery[dt.date | None] = None,
+        end: FromQuery[dt.date | None] = None,
+    ) -> list[dict[str, Any]]:
+        async with uow() as u:
+            history = await u.prices.load([ticker], start, end)
+        return [
+            {"date": d.isoformat(), "close": float(c)}
+            for d, c in zip(history.dates, history.closes[:, 0], strict=True)
+        ]
+
+    @get("/api/optimizations/{optimization_id:str}")
+    async def get_optimization(
+        optimization_id: FromPath[str], uow: Uow, format: FromQuery[str] = "json"
+    ) -> Response:
+        """One run; ``?format=csv`` gives its weights (single) or points (frontier) as CSV."""
+        async with uow() as u:
+            record = await u.optimizations.get(optimization_id)
+        if format == "csv":
+            return Response(record_csv(record), media_type="text/csv")
+        if format != "json":
+            raise ValidationError("format must be json or csv", field="format")
+        return Response(jsonable(record))
 
     @post("/api/risk/attribution", status_code=200)
     async def risk(data: JSONBody[RiskRequest], uow: Uow) -> dict[str, Any]:
@@ -323,6 +388,10 @@ def create_app(container: Container) -> Litestar:
             get_portfolio,
             delete_portfolio,
             get_optimization,
+            replace_portfolio,
+            portfolio_history,
+            import_prices,
+            ticker_prices,
             risk,
         ],
         dependencies={

@@ -179,3 +179,32 @@ def test_prices_upsert_load_and_summary(uow) -> None:
         ("AAA", days[0], days[2], 3),
         ("BBB", days[0], days[2], 3),
     ]
+
+
+def test_replace_portfolio(uow) -> None:
+    renamed = Portfolio("satellite", (Asset("DDD"), Asset("EEE", "Energy")), (Budget(),))
+
+    async def work(f):
+        async with f() as u:
+            await u.portfolios.add(StoredPortfolio("p1", PORTFOLIO))
+            await u.portfolios.add(StoredPortfolio("p2", Portfolio("other", PORTFOLIO.assets)))
+            await u.commit()
+        async with f() as u:
+            await u.portfolios.replace(StoredPortfolio("p1", renamed))
+            await u.commit()
+        with pytest.raises(NotFoundError):
+            async with f() as u:
+                await u.portfolios.replace(StoredPortfolio("nope", renamed))
+
+        async def clash() -> None:
+            async with f() as u:
+                await u.portfolios.replace(StoredPortfolio("p2", renamed))
+                await u.commit()
+
+        with pytest.raises(ConflictError):
+            await clash()
+        async with f() as u:
+            return await u.portfolios.get("p1")
+
+    stored = run(uow, work)
+    assert stored.portfolio == renamed

@@ -332,3 +332,44 @@ def test_risk_attribution_on_a_callers_factor_model(client) -> None:
     bad = client.post("/api/risk/attribution", json={**body, "weights": {"Z": 1.0}})
     assert bad.status_code == 422
     assert "'Z' is not in the universe" in bad.json()["detail"]
+
+
+def test_prices_upload_csv_and_json_then_read_back(client) -> None:
+    csv_body = "date,AAA,BBB\n2024-01-02,10,20\n2024-01-03,11,21\n"
+    r = client.post("/api/prices", content=csv_body, headers={"content-type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] == 4
+    rows = [{"date": "2024-01-04", "ticker": "AAA", "close": 12.5}]
+    assert client.post("/api/prices", json=rows).status_code == 200
+    back = client.get("/api/prices/AAA?start=2024-01-03").json()
+    assert back == [{"date": "2024-01-03", "close": 11.0}, {"date": "2024-01-04", "close": 12.5}]
+    bad = client.post(
+        "/api/prices", content="date,AAA\n2024-01-02,-1\n", headers={"content-type": "text/csv"}
+    )
+    assert bad.status_code == 422
+    assert "upload.csv line 2, column 'AAA'" in bad.json()["detail"]
+    dup = client.post("/api/prices", json=rows + rows)
+    assert dup.status_code == 422
+    assert "prices[1]: duplicate price for AAA" in dup.json()["detail"]
+    assert client.get("/api/prices/AAA?start=2030-01-01").status_code == 404
+
+
+def test_put_portfolio_history_and_csv_export(client) -> None:
+    pid = client.post("/api/portfolios", json={"name": "p", "tickers": ["TEC01", "FIN02"]}).json()[
+        "id"
+    ]
+    r = client.put(
+        f"/api/portfolios/{pid}", json={"name": "q", "tickers": ["TEC01", "FIN02", "HEA03"]}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["tickers"] == ["TEC01", "FIN02", "HEA03"]
+    run_id = client.post("/api/optimize/portfolio", json={"portfolio_id": pid}).json()[
+        "optimization_id"
+    ]
+    history = client.get(f"/api/portfolios/{pid}/optimizations?limit=10").json()
+    assert [h["id"] for h in history] == [run_id]
+    assert client.get(f"/api/portfolios/{pid}/optimizations?limit=0").status_code == 422
+    exported = client.get(f"/api/optimizations/{run_id}?format=csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.text.splitlines()[0] == "ticker,weight"
+    assert len(exported.text.splitlines()) == 4
