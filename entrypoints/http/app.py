@@ -198,11 +198,15 @@ def create_app(container: Container) -> Litestar:
         validated whole, written all or nothing."""
         raw = await request.body()
         if request.headers.get("content-type", "").startswith("text/csv"):
-            history = parse_prices(io.StringIO(raw.decode("utf-8-sig")), "upload.csv")
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ValidationError("prices: the CSV is not UTF-8 text", field="prices") from None
+            history = parse_prices(io.StringIO(text), "upload.csv")
         else:
             try:
                 rows = msgspec.json.decode(raw, type=list[PriceRowBody])
-            except msgspec.ValidationError as error:
+            except msgspec.MsgspecError as error:  # malformed JSON or wrong shape
                 raise ValidationError(f"prices: {error}", field="prices") from None
             history = rows_to_history(rows)
         report = await ImportPrices(uow).execute(HistoryPriceSource(history))

@@ -373,3 +373,19 @@ def test_put_portfolio_history_and_csv_export(client) -> None:
     assert exported.headers["content-type"].startswith("text/csv")
     assert exported.text.splitlines()[0] == "ticker,weight"
     assert len(exported.text.splitlines()) == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "headers"),
+    [
+        (b"", {}),
+        (b"{not json", {}),
+        (b'[{"date": "x"}]', {}),
+        (b"\xff\xfe\x00", {"content-type": "text/csv"}),
+        (b"", {"content-type": "text/csv"}),
+    ],
+)
+def test_bad_price_uploads_are_4xx(client, content, headers) -> None:
+    r = client.post("/api/prices", content=content, headers=headers)
+    assert 400 <= r.status_code < 500, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
