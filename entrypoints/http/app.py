@@ -31,6 +31,7 @@ from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolioCommand
 from application.recorded_runs import RecordedRuns, jsonable
 from domain.errors import BusyError, NotFoundError, StorageUnavailableError, ValidationError
+from domain.model import Portfolio
 from entrypoints.container import Container
 from entrypoints.http.charts import render as render_chart
 from entrypoints.http.errors import HANDLERS
@@ -92,6 +93,17 @@ Uow = NamedDependency[SqlAlchemyUnitOfWorkFactory]
 Runs = NamedDependency[RecordedRuns]
 
 
+async def _portfolio(
+    data: OptimizeRequest | FrontierRequest, uow: SqlAlchemyUnitOfWorkFactory
+) -> tuple[Portfolio, str | None]:
+    """The saved portfolio named by ``portfolio_id`` (and its id), or an ad-hoc one on
+    ``tickers`` with the request's constraints."""
+    if data.portfolio_id is not None:
+        stored = await ManagePortfolios(uow).show(data.portfolio_id)
+        return stored.portfolio, stored.id
+    return to_portfolio("adhoc", data.tickers or [], data.constraints), None
+
+
 def create_app(container: Container) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -137,12 +149,7 @@ def create_app(container: Container) -> Litestar:
             async with gate.slot():
                 result, run_id = await runs.optimize_universe(universe, constraints, objective, rf)
             return OptimizationResponse.from_domain(result, rf, run_id)
-        portfolio_id = None
-        if data.portfolio_id is not None:
-            stored = await ManagePortfolios(uow).show(data.portfolio_id)
-            portfolio, portfolio_id = stored.portfolio, stored.id
-        else:
-            portfolio = to_portfolio("adhoc", data.tickers or [], data.constraints)
+        portfolio, portfolio_id = await _portfolio(data, uow)
         command = OptimizePortfolioCommand(
             portfolio=portfolio,
             objective=objective,
@@ -279,12 +286,7 @@ def create_app(container: Container) -> Litestar:
             raise ValidationError(
                 "give exactly one of portfolio_id or tickers", field="portfolio_id"
             )
-        portfolio_id = None
-        if data.portfolio_id is not None:
-            stored = await ManagePortfolios(uow).show(data.portfolio_id)
-            portfolio, portfolio_id = stored.portfolio, stored.id
-        else:
-            portfolio = to_portfolio("adhoc", data.tickers or [], data.constraints)
+        portfolio, portfolio_id = await _portfolio(data, uow)
         command = ComputeFrontierCommand(
             portfolio=portfolio,
             n_points=data.points,
