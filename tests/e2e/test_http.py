@@ -12,12 +12,13 @@ from entrypoints.cli.main import main
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from tests.conftest import random_universe
+from tests.storage import fresh_database
 
 
-@pytest.fixture
-def client(tmp_path: Path, capsys):
-    url = f"sqlite+aiosqlite:///{tmp_path}/api.db"
-    upgrade(url)
+@pytest.fixture(params=["sqlite", "postgres"])
+def client(request, tmp_path: Path, capsys):
+    """The app on a fresh store with 6 assets of sample prices: SQLite, then PostgreSQL."""
+    url = fresh_database(request.param, tmp_path)
     prices = tmp_path / "p.csv"
     assert main(["--database-url", url, "sample-data", "-o", str(prices), "--assets", "6"]) == 0
     assert main(["--database-url", url, "prices", "import", str(prices)]) == 0
