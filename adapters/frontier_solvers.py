@@ -75,7 +75,7 @@ class CriticalLineFrontier:
     def _at(self, k: int, lam: float) -> Solution:
         piece = self._segments[k].piece
         weights = piece.w0 + lam * piece.w1
-        residual = _kkt_residual(piece, lam, weights, self._lc) * 1.0
+        residual = _kkt_residual(piece, lam, weights, self._lc)
         attempt = (SolverAttempt("critical_line", "optimal"),)
         return Solution(weights, "critical_line", "optimal", attempt, residual)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from platformdirs import user_data_dir
-from sqlalchemy import Float, cast, delete, event, func, select, text
+from sqlalchemy import Float, cast, event, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -394,11 +394,3 @@ class SqlAlchemyUnitOfWorkFactory:
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self._sessions)
-
-
-async def reset(engine: AsyncEngine) -> None:
-    """Empty every table (tests)."""
-    async with engine.begin() as connection:
-        for table in ("optimization", "portfolio_asset", "portfolio", "price_data", "asset"):
-            await connection.execute(delete(PriceRow.metadata.tables[table]))
-        await connection.execute(text("SELECT 1"))

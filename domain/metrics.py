@@ -4,8 +4,6 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from domain.types import FloatArray
 
 if TYPE_CHECKING:
@@ -22,34 +20,12 @@ class PortfolioMetrics:
     sharpe: float | None
 
 
-def portfolio_metrics(
-    weights: FloatArray,
-    expected_returns: FloatArray,
-    covariance: FloatArray,
-    risk_free_rate: float = 0.0,
-) -> PortfolioMetrics:
-    """Return, volatility and Sharpe of ``weights`` (shape (n_assets,)) under mu and S."""
-    expected = float(expected_returns @ weights)
-    variance = float(weights @ covariance @ weights)
-    volatility = math.sqrt(max(variance, 0.0))
-    sharpe = (expected - risk_free_rate) / volatility if volatility > 0 else None
-    return PortfolioMetrics(expected, volatility, sharpe)
-
-
 def universe_metrics(
     universe: "Universe", weights: FloatArray, risk_free_rate: float = 0.0
 ) -> PortfolioMetrics:
-    """Like ``portfolio_metrics``, using the universe's risk model (factored when it is)."""
+    """Return, volatility and Sharpe of ``weights`` (shape (n_assets,)) under the universe's
+    risk model (factored when it is)."""
     expected = float(universe.expected_returns @ weights)
     volatility = math.sqrt(max(universe.portfolio_variance(weights), 0.0))
     sharpe = (expected - risk_free_rate) / volatility if volatility > 0 else None
     return PortfolioMetrics(expected, volatility, sharpe)
-
-
-def sharpe_ratios(
-    weights: FloatArray, expected_returns: FloatArray, covariance: FloatArray, risk_free_rate: float
-) -> FloatArray:
-    """Sharpe ratio of each row of ``weights`` (shape (n_portfolios, n_assets))."""
-    excess = weights @ expected_returns - risk_free_rate
-    volatility = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", weights, covariance, weights), 0.0))
-    return np.divide(excess, volatility, out=np.full_like(excess, np.nan), where=volatility > 0)

@@ -1,7 +1,7 @@
 """What pfopt keeps: saved portfolios, the optimization history and price-store summaries."""
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from domain.model import Portfolio
@@ -55,4 +55,3 @@ class ImportReport:
     tickers: tuple[str, ...]
     first: dt.date
     last: dt.date
-    notes: tuple[str, ...] = field(default=())

@@ -146,10 +146,6 @@ async def _portfolio(
     return source, prices.name, portfolio_from(prices.stem, names, opts), None
 
 
-def _store(container: Container, work):
-    return with_store(container.config.database_url(), container.config.migrate(), work)
-
-
 def _print_json(doc: msgspec.Struct) -> None:
     click.echo(msgspec.json.format(msgspec.json.encode(doc), indent=2).decode())
 
@@ -204,7 +200,7 @@ def optimize(
         )
         return await runs.optimize(command, source, name, pid)
 
-    result, run_id = _store(container, work)
+    result, run_id = with_store(container, work)
     doc = OptimizationResponse.from_domain(result, opts["risk_free"], run_id)
     allocation = result.allocation
     write_chart(
@@ -277,7 +273,7 @@ def frontier(
         with RichProgress() as progress:
             return await runs.frontier(command, progress, source, name, pid)
 
-    run, run_id = _store(container, work)
+    run, run_id = with_store(container, work)
     doc = FrontierResponse.from_domain(run, run_id)
     write_chart(
         target_chart,

@@ -10,14 +10,7 @@ import click
 from adapters.csv_tables import read_factor_loadings, read_sector_map
 from application.estimate_universe import EstimationSettings
 from domain.constraints import (
-    AssetBounds,
-    Budget,
-    Constraint,
-    FactorBounds,
-    GroupLimits,
-    LongOnly,
     Range,
-    WeightBounds,
 )
 from domain.estimation import DEFAULT_EMA_SPAN, PERIODS_PER_YEAR
 from domain.model import Asset, Portfolio
@@ -30,6 +23,7 @@ from domain.objectives import (
     TargetRisk,
 )
 from domain.returns import DEFAULT_MIN_OBSERVATIONS
+from entrypoints.constraints import build_constraints
 
 
 def parse_ranges(values: Sequence[str], option: str) -> dict[str, Range]:
@@ -72,41 +66,15 @@ def build_objective(
     return MaxSharpe(risk_free)
 
 
-def build_constraints(
-    *,
-    allow_short: bool,
-    leverage: float | None,
-    min_weight: float | None,
-    max_weight: float | None,
-    bounds: Sequence[str],
-    sector_map: Path | None,
-    sector_limits: Sequence[str],
-    factor_loadings: Path | None,
-    factor_limits: Sequence[str],
-) -> tuple[Constraint, ...]:
-    if leverage is not None and not allow_short:
+def _check_flags(opts: dict[str, Any]) -> None:
+    if opts["leverage"] is not None and not opts["allow_short"]:
         raise click.UsageError(
             "--leverage needs --allow-short (a long-only portfolio's gross exposure is always 1)"
         )
-    if sector_limits and sector_map is None:
+    if opts["sector_limits"] and opts["sector_map"] is None:
         raise click.UsageError("--sector-limit needs --sector-map FILE (ticker,sector)")
-    if factor_limits and factor_loadings is None:
+    if opts["factor_limits"] and opts["factor_loadings"] is None:
         raise click.UsageError("--factor-limit needs --factor-loadings FILE")
-    out: list[Constraint] = [Budget(leverage)]
-    if not allow_short:
-        out.append(LongOnly())
-    if min_weight is not None or max_weight is not None:
-        out.append(WeightBounds(min_weight, max_weight))
-    if bounds:
-        out.append(AssetBounds(parse_ranges(bounds, "--bound")))
-    if sector_map is not None and sector_limits:
-        out.append(
-            GroupLimits(read_sector_map(sector_map), parse_ranges(sector_limits, "--sector-limit"))
-        )
-    if factor_loadings is not None and factor_limits:
-        factors, loadings = read_factor_loadings(factor_loadings)
-        out.append(FactorBounds(factors, loadings, parse_ranges(factor_limits, "--factor-limit")))
-    return tuple(out)
 
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -206,29 +174,38 @@ def split_list(value: str | None) -> list[str] | None:
 
 
 def portfolio_from(name: str, tickers: Sequence[str], opts: dict[str, Any]) -> Portfolio:
+    """The portfolio the constraint options describe; sectors (from --sector-map) go on the
+    assets too."""
+    _check_flags(opts)
+    sectors = read_sector_map(opts["sector_map"]) if opts["sector_map"] else {}
+    factors, loadings = (
+        read_factor_loadings(opts["factor_loadings"]) if opts["factor_loadings"] else ((), {})
+    )
     constraints = build_constraints(
-        allow_short=opts["allow_short"],
+        long_only=not opts["allow_short"],
         leverage=opts["leverage"],
         min_weight=opts["min_weight"],
         max_weight=opts["max_weight"],
-        bounds=opts["bounds"],
-        sector_map=opts["sector_map"],
-        sector_limits=opts["sector_limits"],
-        factor_loadings=opts["factor_loadings"],
-        factor_limits=opts["factor_limits"],
+        bounds=parse_ranges(opts["bounds"], "--bound"),
+        sectors=sectors,
+        sector_limits=parse_ranges(opts["sector_limits"], "--sector-limit"),
+        factors=factors,
+        loadings=loadings,
+        factor_limits=parse_ranges(opts["factor_limits"], "--factor-limit"),
     )
-    return Portfolio(name, tuple(Asset(t) for t in tickers), constraints)
+    return Portfolio(name, tuple(Asset(t, sectors.get(t)) for t in tickers), constraints)
 
 
 def estimation_from(opts: dict[str, Any]) -> EstimationSettings:
-    start, end = opts["start"], opts["end"]
+    """Settings from the options a command has; the ones it lacks keep their defaults."""
+    start, end, default = opts["start"], opts["end"], EstimationSettings()
     return EstimationSettings(
         covariance=opts["covariance"].replace("-", "_"),
         returns=opts["returns_method"],
-        periods_per_year=opts["periods_per_year"],
-        ema_span=opts["ema_span"],
-        min_observations=opts["min_observations"],
-        factors=opts["factors"],
+        periods_per_year=opts.get("periods_per_year", default.periods_per_year),
+        ema_span=opts.get("ema_span", default.ema_span),
+        min_observations=opts.get("min_observations", default.min_observations),
+        factors=opts.get("factors", default.factors),
         start=start.date() if start else None,
         end=end.date() if end else None,
     )

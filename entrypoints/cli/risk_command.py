@@ -113,9 +113,7 @@ def risk(
     if (weights_text is None) == (optimization_id is None):
         raise click.UsageError("give exactly one of --weights or --optimization")
     target_chart = chart_target(chart, "risk_contributions")
-    settings = estimation_from(
-        {**opts, "ema_span": 500, "periods_per_year": 252, "min_observations": 60, "factors": None}
-    )
+    settings = estimation_from(opts)
 
     async def work(uow):
         if optimization_id is not None:
@@ -142,7 +140,7 @@ def risk(
         )
         return container.attribute_risk(prices=source).execute(command)
 
-    report = with_store(container.config.database_url(), container.config.migrate(), work)
+    report = with_store(container, work)
     if as_json:
         click.echo(json.dumps(report_document(report), indent=2))
     else:

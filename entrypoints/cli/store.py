@@ -46,10 +46,11 @@ def prepare(url: str, migrate: bool) -> None:
     )
 
 
-def with_store(
-    url: str, migrate: bool, work: Callable[[SqlAlchemyUnitOfWorkFactory], Awaitable[T]]
-) -> T:
-    prepare(url, migrate)
+def with_store(container, work: Callable[[SqlAlchemyUnitOfWorkFactory], Awaitable[T]]) -> T:
+    """Check (or migrate) the schema of the container's database, then run ``work`` with a
+    unit-of-work factory on one engine, in one event loop, disposed afterwards."""
+    url = container.config.database_url()
+    prepare(url, container.config.migrate())
 
     async def go() -> T:
         engine = make_engine(url)

@@ -11,11 +11,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from adapters.csv_tables import read_sector_map
 from adapters.migrations import current, downgrade, head, upgrade
 from adapters.sqlalchemy_store import make_engine
 from application.recorded_runs import jsonable
-from domain.model import Asset, Portfolio
 from domain.records import OptimizationRecord
 from entrypoints.cli.options import portfolio_from, split_list, universe_options
 from entrypoints.cli.store import with_store
@@ -24,10 +22,6 @@ from entrypoints.schemas import portfolio_document
 
 def _url(container) -> str:
     return container.config.database_url()
-
-
-def _store(container, work):
-    return with_store(_url(container), container.config.migrate(), work)
 
 
 @click.group()
@@ -80,7 +74,7 @@ def prices_group() -> None:
 def prices_import(container, file: Path) -> None:
     """Import a wide or long price CSV; all rows or none, re-importing is harmless."""
     source = container.csv_prices(path=file)
-    report = _store(container, lambda uow: container.import_prices(uow=uow).execute(source))
+    report = with_store(container, lambda uow: container.import_prices(uow=uow).execute(source))
     click.echo(
         f"imported {report.rows} prices for {len(report.tickers)} tickers, "
         f"{report.first.isoformat()}..{report.last.isoformat()}"
@@ -97,7 +91,7 @@ def prices_list(container, as_json: bool) -> None:
         async with uow_factory() as uow:
             return await uow.prices.summary()
 
-    rows = _store(container, work)
+    rows = with_store(container, work)
     if as_json:
         click.echo(json.dumps(jsonable(rows), indent=2))
         return
@@ -123,10 +117,10 @@ def portfolios_create(container, name: str, **opts: Any) -> None:
     names = split_list(opts["tickers"])
     if not names:
         raise click.UsageError("--tickers A,B,C is required")
-    base = portfolio_from(name, names, opts)
-    sectors = read_sector_map(opts["sector_map"]) if opts["sector_map"] else {}
-    portfolio = Portfolio(name, tuple(Asset(t, sectors.get(t)) for t in names), base.constraints)
-    stored = _store(container, lambda uow: container.manage_portfolios(uow=uow).create(portfolio))
+    portfolio = portfolio_from(name, names, opts)
+    stored = with_store(
+        container, lambda uow: container.manage_portfolios(uow=uow).create(portfolio)
+    )
     click.echo(f"saved portfolio {name!r} ({len(names)} assets) as {stored.id}")
 
 
@@ -134,7 +128,7 @@ def portfolios_create(container, name: str, **opts: Any) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def portfolios_list(container, as_json: bool) -> None:
-    found = _store(container, lambda uow: container.manage_portfolios(uow=uow).list())
+    found = with_store(container, lambda uow: container.manage_portfolios(uow=uow).list())
     if as_json:
         click.echo(json.dumps([portfolio_document(s) for s in found], indent=2))
         return
@@ -147,7 +141,7 @@ def portfolios_list(container, as_json: bool) -> None:
 @click.pass_obj
 def portfolios_show(container, ref: str) -> None:
     """Print a saved portfolio (by name or id) as JSON."""
-    stored = _store(container, lambda uow: container.manage_portfolios(uow=uow).show(ref))
+    stored = with_store(container, lambda uow: container.manage_portfolios(uow=uow).show(ref))
     click.echo(json.dumps(portfolio_document(stored), indent=2))
 
 
@@ -156,7 +150,7 @@ def portfolios_show(container, ref: str) -> None:
 @click.pass_obj
 def portfolios_delete(container, ref: str) -> None:
     """Delete a saved portfolio; its history stays, unlinked."""
-    stored = _store(container, lambda uow: container.manage_portfolios(uow=uow).delete(ref))
+    stored = with_store(container, lambda uow: container.manage_portfolios(uow=uow).delete(ref))
     click.echo(f"deleted portfolio {stored.portfolio.name!r}")
 
 
@@ -213,7 +207,7 @@ def history(
         async with uow_factory() as uow:
             return await uow.optimizations.list(pid, limit=limit)
 
-    records = _store(container, work)
+    records = with_store(container, work)
     rows = [_history_row(r) for r in records]
     if csv_out is not None:
         with csv_out.open("w", newline="") as handle:

@@ -10,13 +10,7 @@ import msgspec
 
 from application.estimate_universe import EstimationSettings
 from domain.constraints import (
-    AssetBounds,
-    Budget,
     Constraint,
-    FactorBounds,
-    GroupLimits,
-    LongOnly,
-    WeightBounds,
 )
 from domain.errors import ValidationError
 from domain.model import Asset, Portfolio, Universe
@@ -29,6 +23,7 @@ from domain.objectives import (
     TargetRisk,
 )
 from domain.risk_model import FactorModel
+from entrypoints.constraints import build_constraints
 
 Pair = tuple[float | None, float | None]
 MAX_ASSETS = int(os.environ.get("PFOPT_MAX_ASSETS", "5000"))
@@ -143,24 +138,18 @@ def to_constraints(body: ConstraintsBody) -> tuple[Constraint, ...]:
             "leverage needs long_only false (a long-only portfolio's gross exposure is always 1)",
             field="constraints.leverage",
         )
-    out: list[Constraint] = [Budget(body.leverage)]
-    if body.long_only:
-        out.append(LongOnly())
-    if body.min_weight is not None or body.max_weight is not None:
-        out.append(WeightBounds(body.min_weight, body.max_weight))
-    if body.bounds:
-        out.append(AssetBounds({t: _pair(p) for t, p in body.bounds.items()}))
-    if body.sector_limits:
-        out.append(GroupLimits(body.sectors, {s: _pair(p) for s, p in body.sector_limits.items()}))
-    if body.factor_bounds:
-        out.append(
-            FactorBounds(
-                tuple(body.factor_names),
-                body.factor_loadings,
-                {f: _pair(p) for f, p in body.factor_bounds.items()},
-            )
-        )
-    return tuple(out)
+    return build_constraints(
+        long_only=body.long_only,
+        leverage=body.leverage,
+        min_weight=body.min_weight,
+        max_weight=body.max_weight,
+        bounds={t: _pair(p) for t, p in body.bounds.items()},
+        sectors=body.sectors,
+        sector_limits={s: _pair(p) for s, p in body.sector_limits.items()},
+        factors=body.factor_names,
+        loadings=body.factor_loadings,
+        factor_limits={f: _pair(p) for f, p in body.factor_bounds.items()},
+    )
 
 
 def to_objective(body: ObjectiveBody) -> Objective:
