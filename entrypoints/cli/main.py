@@ -1,6 +1,5 @@
 """``pfopt``: optimize portfolios and trace efficient frontiers from the command line."""
 
-import csv
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from entrypoints.cli.risk_command import risk
 from entrypoints.cli.store import prepare, with_store
 from entrypoints.cli.store_commands import db, history, portfolios, prices_group
 from entrypoints.container import Container
+from entrypoints.exports import frontier_csv
 from entrypoints.schemas import FrontierResponse, OptimizationResponse
 
 OBJECTIVES = ("max-sharpe", "min-variance", "target-return", "target-risk", "max-utility")
@@ -214,20 +214,6 @@ def optimize(
     print_optimization(doc, Console(soft_wrap=True))
 
 
-def _write_frontier_csv(doc: FrontierResponse, path: Path) -> None:
-    tickers = list(doc.min_variance.weights)
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(
-            ["target_return", "expected_return", "volatility", "sharpe", "status", *tickers]
-        )
-        for p in doc.points:
-            weights = [p.weights.get(t, "") for t in tickers] if p.weights else [""] * len(tickers)
-            writer.writerow(
-                [p.target_return, p.expected_return, p.volatility, p.sharpe, p.status, *weights]
-            )
-
-
 @cli.command()
 @PRICES
 @PORTFOLIO
@@ -280,7 +266,7 @@ def frontier(
         lambda fmt: container.charts().efficient_frontier(run.frontier, run.assets, fmt),
     )
     if csv_out is not None:
-        _write_frontier_csv(doc, csv_out)
+        csv_out.write_text(frontier_csv(msgspec.to_builtins(doc)))
     if opts["as_json"]:
         _print_json(doc)
         return

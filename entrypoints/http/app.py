@@ -33,9 +33,9 @@ from application.recorded_runs import RecordedRuns, jsonable
 from domain.errors import BusyError, NotFoundError, StorageUnavailableError, ValidationError
 from domain.model import Portfolio
 from entrypoints.container import Container
+from entrypoints.exports import PriceRowBody, record_csv, rows_to_history
 from entrypoints.http.charts import render as render_chart
 from entrypoints.http.errors import HANDLERS
-from entrypoints.http.exports import PriceRowBody, record_csv, rows_to_history
 from entrypoints.http.requests import (
     FrontierRequest,
     OptimizeRequest,

@@ -1,8 +1,9 @@
-"""CSV exports of stored runs, and JSON price rows for the price upload."""
+"""CSV exports of runs (CLI and HTTP), and JSON price rows for the price upload."""
 
 import csv
 import datetime as dt
 import io
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -40,29 +41,36 @@ def rows_to_history(rows: list[PriceRowBody]) -> PriceHistory:
     return PriceHistory(dates, tickers, closes)
 
 
-def record_csv(record: OptimizationRecord) -> str:
+def frontier_csv(results: dict[str, Any]) -> str:
+    """Frontier points, one row each: metrics, status and the weight of every ticker. Takes the
+    JSON form of a frontier (a stored result or a ``FrontierResponse`` as builtins)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    results = record.results
-    if record.kind == "frontier":
-        points = results.get("points", [])
-        tickers = list(results.get("min_variance", {}).get("weights") or {})
+    tickers = list(results.get("min_variance", {}).get("weights") or {})
+    writer.writerow(
+        ["target_return", "expected_return", "volatility", "sharpe", "status", *tickers]
+    )
+    for p in results.get("points", []):
+        weights = p.get("weights") or {}
         writer.writerow(
-            ["target_return", "expected_return", "volatility", "sharpe", "status", *tickers]
+            [
+                p["target_return"],
+                p["expected_return"],
+                p["volatility"],
+                p["sharpe"],
+                p["status"],
+                *(weights.get(t, "") for t in tickers),
+            ]
         )
-        for p in points:
-            weights = p.get("weights") or {}
-            writer.writerow(
-                [
-                    p["target_return"],
-                    p["expected_return"],
-                    p["volatility"],
-                    p["sharpe"],
-                    p["status"],
-                    *(weights.get(t, "") for t in tickers),
-                ]
-            )
-    else:
-        writer.writerow(["ticker", "weight"])
-        writer.writerows((results.get("weights") or {}).items())
+    return out.getvalue()
+
+
+def record_csv(record: OptimizationRecord) -> str:
+    """A stored run as CSV: frontier points, or ``ticker,weight`` for a single run."""
+    if record.kind == "frontier":
+        return frontier_csv(record.results)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["ticker", "weight"])
+    writer.writerows((record.results.get("weights") or {}).items())
     return out.getvalue()
