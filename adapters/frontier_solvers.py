@@ -185,6 +185,7 @@ class CvxpyFrontier:
             ],
         )
         self._range: ReturnRange | None = None
+        self._lowest: Solution | None = None
 
     def return_range(self) -> ReturnRange:
         if self._range is None:
@@ -194,7 +195,10 @@ class CvxpyFrontier:
         return self._range
 
     def min_variance(self) -> Solution:
-        return self._solver.solve(Problem(self._universe, self._lc, MinVariance()))
+        """Solved once: the return range and the frontier's flagged point both need it."""
+        if self._lowest is None:
+            self._lowest = self._solver.solve(Problem(self._universe, self._lc, MinVariance()))
+        return self._lowest
 
     def max_sharpe(self, risk_free_rate: float) -> Solution:
         highest = self.return_range().highest
