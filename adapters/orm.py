@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -110,3 +111,17 @@ class AssetRow(Base):
     ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     sector: Mapped[str | None] = mapped_column(String(100))
+
+
+class FrontierSessionRow(Base):
+    """A frontier job's latest state, shared by every server process on PostgreSQL (see
+    ``adapters.postgres_job_board``); rows are deleted a while after the job ends."""
+
+    __tablename__ = "frontier_session"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,143 +1,116 @@
 """Frontier runs as background jobs with live progress, for the HTTP API.
 
-Pure asyncio: the solve runs in a worker thread; its progress crosses into the event loop with
-``call_soon_threadsafe`` and fans out to every subscriber's queue. A subscriber that arrives
-late first receives the latest state, so it never waits for an event that already happened.
-State is dropped ``ttl_s`` seconds after the job ends. One process only: several processes
-need a shared backend (issue 4, not built yet).
+The solve runs in a worker thread of the process that accepted the job. Its progress crosses into
+the event loop with ``call_soon_threadsafe`` and goes, in order, through one writer task per job
+to the ``JobBoard``, which stores it and delivers it to subscribers in any process. A cancel asked
+anywhere reaches the running process through ``JobBoard.on_cancel``.
 """
 
 import asyncio
-import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from domain.errors import ConflictError, DomainError, NotFoundError
+from application.job_board import FINAL, JobBoard, State, Subscription
+from domain.errors import DomainError
 
-FINAL = ("done", "failed", "cancelled")
 
+class _Running:
+    """A job running in this process: its cancel flag (read by the solver thread) and the
+    changes waiting for the writer."""
 
-@dataclass
-class Job:
-    session_id: str
-    status: str = "running"
-    current: int = 0
-    total: int = 0
-    message: str = "queued"
-    optimization_id: str | None = None
-    error: dict[str, Any] | None = None
-    cancelled: bool = False
-    ended_at: float | None = None
-    subscribers: list[asyncio.Queue] = field(default_factory=list)
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.cancelled = False
+        self.pending: asyncio.Queue[State] = asyncio.Queue()
 
     def is_cancelled(self) -> bool:
         return self.cancelled
 
-    def state(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "session_id": self.session_id,
-            "status": self.status,
-            "current": self.current,
-            "total": self.total,
-            "message": self.message,
-        }
-        if self.optimization_id:
-            out["optimization_id"] = self.optimization_id
-        if self.error:
-            out["error"] = self.error
-        return out
+    def change(self, **fields: Any) -> None:
+        self.state = {**self.state, **fields, "seq": self.state["seq"] + 1}
+        self.pending.put_nowait(self.state)
 
 
 class _ThreadProgress:
     """A ``ProgressReporter`` called from the solver thread."""
 
-    def __init__(self, jobs: "FrontierJobs", job: Job, loop: asyncio.AbstractEventLoop) -> None:
-        self._jobs, self._job, self._loop = jobs, job, loop
+    def __init__(self, running: _Running, loop: asyncio.AbstractEventLoop) -> None:
+        self._running, self._loop = running, loop
 
     def report(self, current: int, total: int, message: str) -> None:
-        self._loop.call_soon_threadsafe(self._jobs.progress, self._job, current, total, message)
+        self._loop.call_soon_threadsafe(
+            lambda: self._running.change(current=current, total=total, message=message)
+        )
 
 
 class FrontierJobs:
-    def __init__(self, ttl_s: float = 600.0) -> None:
-        self._jobs: dict[str, Job] = {}
-        self._ttl_s = ttl_s
+    def __init__(self, board: JobBoard) -> None:
+        self._board = board
+        self._running: dict[str, _Running] = {}
         self._tasks: set[asyncio.Task] = set()
+        board.on_cancel(self._cancel_here)
 
-    def _sweep(self) -> None:
-        now = time.monotonic()
-        for key in [
-            k
-            for k, j in self._jobs.items()
-            if j.ended_at is not None and now - j.ended_at > self._ttl_s
-        ]:
-            del self._jobs[key]
+    def _cancel_here(self, session_id: str) -> None:
+        if session_id in self._running:
+            self._running[session_id].cancelled = True
 
-    def get(self, session_id: str) -> Job:
-        self._sweep()
-        if session_id not in self._jobs:
-            raise NotFoundError(f"no frontier session {session_id!r}", field="session_id")
-        return self._jobs[session_id]
+    async def _write(self, running: _Running) -> None:
+        """Publish changes in order, a batch at a time, until the final one."""
+        while True:
+            batch = [await running.pending.get()]
+            while not running.pending.empty():
+                batch.append(running.pending.get_nowait())
+            await self._board.publish(batch)
+            if batch[-1]["status"] in FINAL:
+                return
 
-    def _publish(self, job: Job, event: dict[str, Any]) -> None:
-        for queue in job.subscribers:
-            queue.put_nowait(event)
-
-    def progress(self, job: Job, current: int, total: int, message: str) -> None:
-        job.current, job.total, job.message = current, total, message
-        self._publish(job, {"current": current, "total": total, "message": message})
-
-    def _end(self, job: Job, status: str) -> None:
-        job.status, job.ended_at = status, time.monotonic()
-        self._publish(
-            job,
-            {
-                "status": status,
-                **({"optimization_id": job.optimization_id} if job.optimization_id else {}),
-                **({"error": job.error} if job.error else {}),
-            },
-        )
-
-    def start(
+    async def start(
         self, run: Callable[[Any, Any], Awaitable[str]], session_id: str | None = None
-    ) -> Job:
-        """Start ``run(progress, cancel)`` (returns the saved optimization id) in the background."""
-        self._sweep()
+    ) -> State:
+        """Start ``run(progress, cancel)`` (returns the saved optimization id) in the background;
+        returns the job's first state. ``ConflictError`` if ``session_id`` is taken."""
         key = session_id or str(uuid.uuid4())
-        if key in self._jobs:
-            raise ConflictError(f"frontier session {key!r} already exists", field="session_id")
-        job = self._jobs[key] = Job(key)
+        running = _Running(await self._board.create(key))
+        self._running[key] = running
         loop = asyncio.get_running_loop()
 
         async def go() -> None:
+            writer = asyncio.create_task(self._write(running))
             try:
-                job.optimization_id = await run(_ThreadProgress(self, job, loop), job)
-                self._end(job, "cancelled" if job.cancelled else "done")
+                optimization_id = await run(_ThreadProgress(running, loop), running)
+                status = "cancelled" if running.cancelled else "done"
+                running.change(status=status, optimization_id=optimization_id)
             except DomainError as error:
-                job.error = {"code": error.code, "detail": error.detail, "field": error.field}
-                self._end(job, "failed")
+                detail = {"code": error.code, "detail": error.detail, "field": error.field}
+                running.change(status="failed", error=detail)
             except Exception as error:  # a job must end with a final event, whatever happened
-                job.error = {"code": "internal_error", "detail": type(error).__name__}
-                self._end(job, "failed")
+                running.change(
+                    status="failed",
+                    error={"code": "internal_error", "detail": type(error).__name__},
+                )
+            finally:
+                try:
+                    await writer
+                finally:
+                    del self._running[key]
 
         task = asyncio.create_task(go())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return job
+        return running.state
 
-    def cancel(self, session_id: str) -> Job:
-        job = self.get(session_id)
-        job.cancelled = True
-        return job
+    async def status(self, session_id: str) -> State:
+        return await self._board.get(session_id)
 
-    def subscribe(self, session_id: str) -> tuple[Job, asyncio.Queue]:
-        job = self.get(session_id)
-        queue: asyncio.Queue = asyncio.Queue()
-        job.subscribers.append(queue)
-        return job, queue
+    async def cancel(self, session_id: str) -> State:
+        return await self._board.request_cancel(session_id)
 
-    def unsubscribe(self, job: Job, queue: asyncio.Queue) -> None:
-        if queue in job.subscribers:
-            job.subscribers.remove(queue)
+    def subscribe(self, session_id: str) -> AbstractAsyncContextManager[Subscription]:
+        return self._board.subscribe(session_id)
+
+    async def drain(self) -> None:
+        """Wait for every job started here to end (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

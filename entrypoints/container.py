@@ -7,15 +7,18 @@ Entrypoints ask the container for use cases; tests override a provider with a fa
 import os
 
 from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.csv_prices import CsvPriceSource
 from adapters.cvxpy_solver import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S, CvxpySolver
 from adapters.frontier_solvers import CriticalLineFrontierSolver, CvxpyFrontierSolver
 from adapters.matplotlib_charts import MatplotlibChartRenderer
+from adapters.postgres_job_board import PostgresJobBoard
 from adapters.sklearn_risk import SklearnRiskEstimator
 from application.attribute_risk import AttributeRisk
 from application.generate_sample_prices import GenerateSamplePrices
 from application.import_prices import ImportPrices
+from application.job_board import JobBoard, MemoryJobBoard
 from application.manage_portfolios import ManagePortfolios
 from application.recorded_runs import RecordedRuns
 
@@ -24,7 +27,16 @@ DEFAULTS = {
     "database_url": None,
     "migrate": False,
     "chart_dpi": int(os.environ.get("PFOPT_CHART_DPI", "120")),
+    "job_ttl_s": float(os.environ.get("PFOPT_JOB_TTL_S", "600")),
 }
+
+
+def job_board_for(engine: AsyncEngine, url: str, ttl_s: float) -> JobBoard:
+    """Frontier jobs shared through PostgreSQL when the store is PostgreSQL (several server
+    processes), in memory otherwise (SQLite: one process)."""
+    if url.startswith("postgresql"):
+        return PostgresJobBoard(engine, url, ttl_s=ttl_s)
+    return MemoryJobBoard(ttl_s=ttl_s)
 
 
 class Container(containers.DeclarativeContainer):
@@ -52,3 +64,4 @@ class Container(containers.DeclarativeContainer):
     )
     import_prices = providers.Factory(ImportPrices)
     manage_portfolios = providers.Factory(ManagePortfolios)
+    job_board = providers.Factory(job_board_for, ttl_s=config.job_ttl_s)

@@ -1,5 +1,6 @@
 """``pfopt``: optimize portfolios and trace efficient frontiers from the command line."""
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from application.compute_frontier import ComputeFrontierCommand
 from application.generate_sample_prices import GenerateSamplePricesCommand
 from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolioCommand
+from domain.errors import ValidationError
 from domain.frontier import DEFAULT_POINTS
 from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
 from entrypoints.cli.errors import report
@@ -277,16 +279,41 @@ def frontier(
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes; more than one needs PostgreSQL (jobs are shared through it).",
+)
 @click.pass_obj
-def serve(container: Container, host: str, port: int) -> None:
+def serve(container: Container, host: str, port: int, workers: int) -> None:
     """Run the HTTP API (Litestar on uvicorn) on the configured database."""
     import uvicorn
 
     from entrypoints.http.app import create_app
 
-    prepare(container.config.database_url(), container.config.migrate())
+    url = container.config.database_url()
+    if workers > 1 and not url.startswith("postgresql"):
+        raise ValidationError(
+            "--workers above 1 needs a PostgreSQL database (frontier jobs are shared through "
+            "it); SQLite serves one process",
+            field="workers",
+        )
+    prepare(url, container.config.migrate())
     click.echo(f"pfopt API on http://{host}:{port} (schema at /schema)", err=True)
-    uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+        return
+    os.environ["PFOPT_DATABASE_URL"] = url  # each worker process builds its own app from it
+    uvicorn.run(
+        "entrypoints.http.asgi:create",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,9 +24,10 @@ from adapters.csv_prices import parse_prices
 from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.attribute_risk import AttributeRiskCommand, attribute_universe
 from application.compute_frontier import ComputeFrontierCommand
-from application.frontier_jobs import FINAL, FrontierJobs
+from application.frontier_jobs import FrontierJobs
 from application.history_source import HistoryPriceSource
 from application.import_prices import ImportPrices
+from application.job_board import FINAL
 from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolioCommand
 from application.recorded_runs import RecordedRuns, jsonable
@@ -104,15 +105,34 @@ async def _portfolio(
     return to_portfolio("adhoc", data.tickers or [], data.constraints), None
 
 
+def _event(state: dict[str, Any]) -> dict[str, Any]:
+    """The WebSocket event of a job change: progress while it runs, then its final status."""
+    if state["status"] not in FINAL:
+        return {"current": state["current"], "total": state["total"], "message": state["message"]}
+    event = {"status": state["status"]}
+    if state.get("optimization_id"):
+        event["optimization_id"] = state["optimization_id"]
+    if state["status"] == "done":
+        event["result_url"] = f"/api/optimize/efficient-frontier/{state['session_id']}"
+    if state.get("error"):
+        event["error"] = state["error"]
+    return event
+
+
 def create_app(container: Container) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = make_engine(container.config.database_url())
+        url = container.config.database_url()
+        engine = make_engine(url)
         app.state.engine = engine
         app.state.uow = SqlAlchemyUnitOfWorkFactory(engine)
+        board = container.job_board(engine=engine, url=url)
+        app.state.jobs = FrontierJobs(board)
+        await board.open()
         try:
             yield
         finally:
+            await board.close()
             await engine.dispose()
 
     def provide_uow(state: State) -> SqlAlchemyUnitOfWorkFactory:
@@ -278,7 +298,6 @@ def create_app(container: Container) -> Litestar:
         async with gate.slot():
             return report_document(await asyncio.to_thread(use_case.execute, command))
 
-    jobs = FrontierJobs()
     gate = SolveGate(int(os.environ.get("PFOPT_MAX_CONCURRENT_SOLVES", "4")))
 
     async def _frontier_command(data: FrontierRequest, uow: SqlAlchemyUnitOfWorkFactory):
@@ -297,7 +316,11 @@ def create_app(container: Container) -> Litestar:
 
     @post("/api/optimize/efficient-frontier")
     async def start_frontier(
-        data: JSONBody[FrontierRequest], runs: Runs, uow: Uow, wait: FromQuery[bool] = False
+        data: JSONBody[FrontierRequest],
+        runs: Runs,
+        uow: Uow,
+        state: State,
+        wait: FromQuery[bool] = False,
     ) -> Response[dict[str, Any]]:
         """The frontier as a job (202 with its URLs), or at once with ``?wait=true``."""
         command, portfolio_id = await _frontier_command(data, uow)
@@ -320,31 +343,31 @@ def create_app(container: Container) -> Litestar:
 
         gate.acquire()
         try:
-            job = jobs.start(work, data.session_id)
+            job = await state.jobs.start(work, data.session_id)
         except Exception:
             gate.release()
             raise
+        key = job["session_id"]
         return Response(
             {
-                "session_id": job.session_id,
-                "status_url": f"/api/optimize/efficient-frontier/{job.session_id}",
-                "ws_url": f"/ws/optimize/progress/{job.session_id}",
+                "session_id": key,
+                "status_url": f"/api/optimize/efficient-frontier/{key}",
+                "ws_url": f"/ws/optimize/progress/{key}",
             },
             status_code=202,
         )
 
     @get("/api/optimize/efficient-frontier/{session_id:str}")
-    async def frontier_status(session_id: FromPath[str], uow: Uow) -> dict[str, Any]:
-        job = jobs.get(session_id)
-        state = job.state()
-        if job.optimization_id is not None:
+    async def frontier_status(session_id: FromPath[str], uow: Uow, state: State) -> dict[str, Any]:
+        job = dict(await state.jobs.status(session_id))
+        if job.get("optimization_id"):
             async with uow() as u:
-                state["result"] = (await u.optimizations.get(job.optimization_id)).results
-        return state
+                job["result"] = (await u.optimizations.get(job["optimization_id"])).results
+        return job
 
     @delete("/api/optimize/efficient-frontier/{session_id:str}", status_code=202)
-    async def cancel_frontier(session_id: FromPath[str]) -> dict[str, Any]:
-        return jobs.cancel(session_id).state()
+    async def cancel_frontier(session_id: FromPath[str], state: State) -> dict[str, Any]:
+        return await state.jobs.cancel(session_id)
 
     @websocket("/ws/optimize/progress/{session_id:str}")
     async def progress_socket(socket: WebSocket, session_id: FromPath[str]) -> None:
@@ -352,22 +375,19 @@ def create_app(container: Container) -> Litestar:
         Errors never escape a socket handler (exception handlers do not run there)."""
         await socket.accept()
         try:
-            job, queue = jobs.subscribe(session_id)
+            async with socket.app.state.jobs.subscribe(session_id) as subscription:
+                state = subscription.state
+                await socket.send_json(state)
+                while state["status"] not in FINAL:
+                    state = await subscription.next()
+                    await socket.send_json(_event(state))
         except NotFoundError:
             await socket.close(code=4404, reason="unknown session")
             return
-        try:
-            state = job.state()
-            await socket.send_json(state)
-            event = state if job.status in FINAL else None
-            while event is None or event.get("status") not in FINAL:
-                event = await queue.get()
-                if job.optimization_id and event.get("status") == "done":
-                    event["result_url"] = f"/api/optimize/efficient-frontier/{job.session_id}"
-                await socket.send_json(event)
-            await socket.close()
-        finally:
-            jobs.unsubscribe(job, queue)
+        except StorageUnavailableError:
+            await socket.close(code=1011, reason="the database is unavailable")
+            return
+        await socket.close()
 
     @get("/api/optimizations/{optimization_id:str}/charts/{name:str}")
     async def chart(optimization_id: FromPath[str], name: FromPath[str], uow: Uow) -> Response:

@@ -105,7 +105,7 @@ class FrontierRequest(Body):
     end: dt.date | None = None
     risk_free_rate: float = 0.0
     points: int = 25
-    session_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    session_id: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._~-]{1,64}$")] | None = None
     constraints: ConstraintsBody = msgspec.field(default_factory=ConstraintsBody)
     estimation: EstimationBody = msgspec.field(default_factory=EstimationBody)
 

@@ -2,60 +2,22 @@
 
 import asyncio
 import json
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 import websockets
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.servers import load_sample_prices, serving
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``pfopt serve`` on a free port with 12 assets of sample prices in its store."""
     tmp_path = tmp_path_factory.mktemp("serve")
-    port = _free_port()
     url = f"sqlite+aiosqlite:///{tmp_path}/serve.db"
-    pfopt = str(Path(sys.executable).parent / "pfopt")
-    prices = tmp_path / "p.csv"
-    for args in (
-        ["sample-data", "-o", str(prices), "--assets", "12"],
-        ["--database-url", url, "prices", "import", str(prices)],
-    ):
-        subprocess.run([pfopt, *args], check=True, capture_output=True, cwd=ROOT)
-    process = subprocess.Popen(
-        [pfopt, "--database-url", url, "serve", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    address = f"127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://{address}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            assert time.monotonic() < deadline, "server did not come up in 60 s"
-            time.sleep(0.2)
+    load_sample_prices(url, tmp_path)
+    with serving(url) as address:
         yield address
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_serve_answers_an_optimization(server: str) -> None:
@@ -117,3 +79,39 @@ def test_unknown_session_closes_with_4404(server: str) -> None:
             return closed.value.rcvd.code
 
     assert asyncio.run(go()) == 4404
+
+
+SLOW = {  # a gross-leverage cap takes the CVXPY route: one conic solve per point
+    "tickers": ["TEC01", "FIN02", "HEA03", "ENE04", "CON05", "IND06", "UTI07", "TEC08"],
+    "points": 200,
+    "constraints": {"long_only": False, "leverage": 1.6, "min_weight": -0.3, "max_weight": 0.6},
+}
+
+
+async def follow_and_cancel(ws_base: str, http_base: str, session: str) -> list[dict]:
+    """Subscribe, cancel after the first progress event, read to the final event."""
+    async with websockets.connect(f"ws://{ws_base}/ws/optimize/progress/{session}") as ws:
+        events = []
+        async for message in ws:
+            events.append(json.loads(message))
+            if len(events) == 2:
+                async with httpx.AsyncClient() as client:
+                    r = await client.delete(
+                        f"http://{http_base}/api/optimize/efficient-frontier/{session}"
+                    )
+                    assert r.status_code == 202, r.text
+        return events
+
+
+def test_cancelling_a_running_frontier_stops_it(server: str) -> None:
+    r = httpx.post(
+        f"http://{server}/api/optimize/efficient-frontier",
+        json={**SLOW, "session_id": "slow"},
+        timeout=30,
+    )
+    assert r.status_code == 202, r.text
+    events = asyncio.run(follow_and_cancel(server, server, "slow"))
+    assert events[-1]["status"] == "cancelled", events
+    state = httpx.get(f"http://{server}/api/optimize/efficient-frontier/slow", timeout=30).json()
+    assert state["status"] == "cancelled"
+    assert state["current"] < state["total"] == 200

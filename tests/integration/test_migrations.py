@@ -12,7 +12,14 @@ from adapters.orm import Base
 from adapters.sqlalchemy_store import make_engine
 from tests.storage import postgres_url
 
-TABLES = {"portfolio", "portfolio_asset", "optimization", "price_data", "asset"}
+TABLES = {
+    "portfolio",
+    "portfolio_asset",
+    "optimization",
+    "price_data",
+    "asset",
+    "frontier_session",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

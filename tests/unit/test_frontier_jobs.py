@@ -1,9 +1,12 @@
+"""Frontier jobs on the in-memory board: order, isolation, cancel, failure, expiry."""
+
 import asyncio
 
 import pytest
 
 from application.frontier_jobs import FrontierJobs
-from domain.errors import InfeasibleError, NotFoundError
+from application.job_board import FINAL, MemoryJobBoard
+from domain.errors import ConflictError, InfeasibleError, NotFoundError
 
 
 async def _points(progress, cancel, n: int = 5) -> str:
@@ -15,36 +18,45 @@ async def _points(progress, cancel, n: int = 5) -> str:
     return "run-1"
 
 
+async def _follow(jobs: FrontierJobs, key: str) -> list[dict]:
+    async with jobs.subscribe(key) as subscription:
+        states = [subscription.state]
+        while states[-1]["status"] not in FINAL:
+            states.append(await subscription.next())
+    return states
+
+
 def test_events_in_order_then_the_final_status() -> None:
     async def go():
-        jobs = FrontierJobs()
-        job = jobs.start(_points, "a")
-        _, queue = jobs.subscribe("a")
-        events = []
-        while not events or "status" not in events[-1]:
-            events.append(await queue.get())
-        return job, events
+        jobs = FrontierJobs(MemoryJobBoard())
+        await jobs.start(_points, "a")
+        states = await _follow(jobs, "a")
+        with pytest.raises(ConflictError):
+            await jobs.start(_points, "a")
+        return states, await jobs.status("a")
 
-    job, events = asyncio.run(go())
-    assert [e["current"] for e in events[:-1]] == [1, 2, 3, 4, 5]
-    assert events[-1] == {"status": "done", "optimization_id": "run-1"}
-    assert job.state()["current"] == 5
+    states, last = asyncio.run(go())
+    assert [s["current"] for s in states[1:-1]] == [1, 2, 3, 4, 5]
+    assert [s["seq"] for s in states] == list(range(len(states)))
+    assert states[-1]["status"] == "done"
+    assert states[-1]["optimization_id"] == "run-1"
+    assert last == states[-1]
 
 
 def test_cancel_stops_between_points_and_sessions_are_isolated() -> None:
     async def go():
-        jobs = FrontierJobs()
-        slow, other = jobs.start(_points, "slow"), jobs.start(_points, "other")
+        jobs = FrontierJobs(MemoryJobBoard())
+        await jobs.start(_points, "slow")
+        await jobs.start(_points, "other")
         await asyncio.sleep(0.025)
-        jobs.cancel("slow")
-        while slow.status == "running" or other.status == "running":
-            await asyncio.sleep(0.01)
-        return slow, other
+        await jobs.cancel("slow")
+        await jobs.drain()
+        return await jobs.status("slow"), await jobs.status("other")
 
     slow, other = asyncio.run(go())
-    assert slow.status == "cancelled"
-    assert slow.current < 5
-    assert (other.status, other.current) == ("done", 5)
+    assert slow["status"] == "cancelled"
+    assert slow["current"] < 5
+    assert (other["status"], other["current"]) == ("done", 5)
 
 
 def test_domain_errors_fail_the_job_and_state_expires() -> None:
@@ -52,16 +64,29 @@ def test_domain_errors_fail_the_job_and_state_expires() -> None:
         raise InfeasibleError("sum of per-asset maximum weights is 0.4 < 1", field="max_weight")
 
     async def go():
-        jobs = FrontierJobs(ttl_s=0.0)
-        job = jobs.start(failing, "f")
-        while job.status == "running":
-            await asyncio.sleep(0.005)
-        state = job.state()
-        await asyncio.sleep(0.01)
+        jobs = FrontierJobs(MemoryJobBoard(ttl_s=0.05))
+        await jobs.start(failing, "f")
+        await jobs.drain()
+        state = await jobs.status("f")
+        await asyncio.sleep(0.1)
         with pytest.raises(NotFoundError, match="no frontier session 'f'"):
-            jobs.get("f")
+            await jobs.status("f")
         return state
 
     state = asyncio.run(go())
     assert state["status"] == "failed"
     assert state["error"]["field"] == "max_weight"
+
+
+def test_unexpected_errors_still_end_the_job() -> None:
+    async def broken(progress, cancel) -> str:
+        raise RuntimeError("boom")
+
+    async def go():
+        jobs = FrontierJobs(MemoryJobBoard())
+        await jobs.start(broken, "x")
+        return await _follow(jobs, "x")
+
+    states = asyncio.run(go())
+    assert states[-1]["status"] == "failed"
+    assert states[-1]["error"] == {"code": "internal_error", "detail": "RuntimeError"}

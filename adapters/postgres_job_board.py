@@ -1,0 +1,220 @@
+"""The ``JobBoard`` port on PostgreSQL, so that any server process can report on any job.
+
+The latest state of each job is a row of ``frontier_session``; every change is also sent with
+``NOTIFY pfopt_frontier`` in the same statement, so a process that serves a WebSocket hears the
+changes of a job that another process runs. Each process holds one listening connection (psycopg,
+autocommit) and hands notifications to its local subscribers; it reconnects by itself after the
+database restarts and then re-reads the state of every job it is watching, so a subscriber at
+worst skips intermediate progress during an outage, never the final event. A cancel is a
+notification too: the process running the job hears it and sets the job's flag.
+
+Payloads stay under PostgreSQL's 8000-byte NOTIFY limit by sending a batch of states as several
+JSON lists when needed (one state is about 150 bytes).
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from application.job_board import FINAL, State, Subscription, initial_state, taken, unknown
+from domain.errors import StorageUnavailableError
+
+CHANNEL = "pfopt_frontier"
+PAYLOAD_LIMIT = 7000
+log = logging.getLogger(__name__)
+
+_LIVE = "(ended_at IS NULL OR ended_at > now() - make_interval(secs => :ttl))"
+
+
+def _chunks(states: list[State]) -> Iterator[str]:
+    """JSON lists of states, each under ``PAYLOAD_LIMIT`` bytes."""
+    chunk: list[str] = []
+    size = 2
+    for state in states:
+        encoded = json.dumps(state, separators=(",", ":"))
+        if chunk and size + len(encoded) + 1 > PAYLOAD_LIMIT:
+            yield "[" + ",".join(chunk) + "]"
+            chunk, size = [], 2
+        chunk.append(encoded)
+        size += len(encoded) + 1
+    if chunk:
+        yield "[" + ",".join(chunk) + "]"
+
+
+@asynccontextmanager
+async def _storage() -> AsyncIterator[None]:
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except (OperationalError, DBAPIError, OSError) as error:
+        reason = str(getattr(error, "orig", error)).splitlines()[0]
+        raise StorageUnavailableError(
+            f"the database is unavailable: {reason}", field="database"
+        ) from error
+
+
+class PostgresJobBoard:
+    def __init__(
+        self, engine: AsyncEngine, url: str, ttl_s: float = 600.0, reconnect_s: float = 1.0
+    ) -> None:
+        self._engine = engine
+        self._conninfo = (
+            make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        self._ttl_s, self._reconnect_s = ttl_s, reconnect_s
+        self._subscribers: dict[str, set[Subscription]] = {}
+        self._cancel_callbacks: list[Callable[[str], None]] = []
+        self._listener: asyncio.Task | None = None
+        self._listening = asyncio.Event()
+
+    async def open(self) -> None:
+        """Start the listener; wait (at most 10 s) until it listens, so that a subscriber that
+        arrives right after start-up hears every change."""
+        self._listener = asyncio.create_task(self._listen())
+        try:
+            await asyncio.wait_for(self._listening.wait(), timeout=10)
+        except TimeoutError:
+            log.warning("job board: not listening yet, the database is unreachable; retrying")
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True
+                ) as connection:
+                    await connection.execute(f"LISTEN {CHANNEL}")
+                    self._listening.set()
+                    await self._resync()
+                    async for note in connection.notifies():
+                        self._dispatch(json.loads(note.payload))
+            except (psycopg.Error, OSError) as error:
+                self._listening.clear()
+                log.warning("job board: listener lost the database (%s); reconnecting", error)
+                await asyncio.sleep(self._reconnect_s)
+
+    async def _resync(self) -> None:
+        """After a (re)connect, hand every watched job its stored state: changes sent while
+        this process was not listening are not replayed by PostgreSQL."""
+        for session_id, subscriptions in list(self._subscribers.items()):
+            try:
+                state = await self.get(session_id)
+            except Exception:  # expired or unreachable: the next resync or event will tell
+                continue
+            for subscription in list(subscriptions):
+                subscription.deliver(state)
+
+    def _dispatch(self, message: Any) -> None:
+        if isinstance(message, dict) and "cancel" in message:
+            for callback in self._cancel_callbacks:
+                callback(message["cancel"])
+            return
+        for state in message:
+            for subscription in list(self._subscribers.get(state["session_id"], ())):
+                subscription.deliver(state)
+
+    async def create(self, session_id: str) -> State:
+        state = initial_state(session_id)
+        try:
+            async with _storage(), self._engine.begin() as connection:
+                await connection.execute(
+                    text(f"DELETE FROM frontier_session WHERE NOT {_LIVE}"), {"ttl": self._ttl_s}
+                )
+                await connection.execute(
+                    text(
+                        "INSERT INTO frontier_session "
+                        "(session_id, state, status, cancel_requested, updated_at) "
+                        "VALUES (:id, CAST(:state AS json), 'running', false, now())"
+                    ),
+                    {"id": session_id, "state": json.dumps(state)},
+                )
+        except IntegrityError:
+            raise taken(session_id) from None
+        return state
+
+    async def publish(self, states: list[State]) -> None:
+        last = states[-1]
+        async with _storage(), self._engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE frontier_session SET state = CAST(:state AS json), status = :status,"
+                    " updated_at = now(), ended_at = CASE WHEN :final THEN now() END"
+                    " WHERE session_id = :id"
+                ),
+                {
+                    "id": last["session_id"],
+                    "state": json.dumps(last),
+                    "status": last["status"],
+                    "final": last["status"] in FINAL,
+                },
+            )
+            for payload in _chunks(states):
+                await connection.execute(
+                    text("SELECT pg_notify(:channel, :payload)"),
+                    {"channel": CHANNEL, "payload": payload},
+                )
+
+    async def get(self, session_id: str) -> State:
+        async with _storage(), self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text(f"SELECT state FROM frontier_session WHERE session_id = :id AND {_LIVE}"),
+                    {"id": session_id, "ttl": self._ttl_s},
+                )
+            ).first()
+        if row is None:
+            raise unknown(session_id)
+        state = row[0]
+        return json.loads(state) if isinstance(state, str) else state
+
+    async def request_cancel(self, session_id: str) -> State:
+        async with _storage(), self._engine.begin() as connection:
+            row = (
+                await connection.execute(
+                    text(
+                        "UPDATE frontier_session SET cancel_requested = true"
+                        f" WHERE session_id = :id AND {_LIVE} RETURNING state"
+                    ),
+                    {"id": session_id, "ttl": self._ttl_s},
+                )
+            ).first()
+            if row is None:
+                raise unknown(session_id)
+            await connection.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": CHANNEL, "payload": json.dumps({"cancel": session_id})},
+            )
+        state = row[0]
+        return json.loads(state) if isinstance(state, str) else state
+
+    def on_cancel(self, callback: Callable[[str], None]) -> None:
+        self._cancel_callbacks.append(callback)
+
+    @asynccontextmanager
+    async def subscribe(self, session_id: str) -> AsyncIterator[Subscription]:
+        """Registered before the state is read, so no change falls between the two; changes
+        already contained in that state are dropped by ``Subscription.next`` (``seq``)."""
+        subscription = Subscription(session_id)
+        watchers = self._subscribers.setdefault(session_id, set())
+        watchers.add(subscription)
+        try:
+            subscription.state = await self.get(session_id)
+            yield subscription
+        finally:
+            watchers.discard(subscription)
+            if not watchers:
+                self._subscribers.pop(session_id, None)

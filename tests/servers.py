@@ -1,0 +1,59 @@
+"""``pfopt serve`` as a real server process on a free loopback port, for end-to-end tests."""
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PFOPT = str(Path(sys.executable).parent / "pfopt")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pfopt(*args: str) -> None:
+    subprocess.run([PFOPT, *args], check=True, capture_output=True, cwd=ROOT)
+
+
+def load_sample_prices(url: str, folder: Path, assets: int = 12) -> None:
+    prices = folder / "p.csv"
+    pfopt("sample-data", "-o", str(prices), "--assets", str(assets))
+    pfopt("--database-url", url, "prices", "import", str(prices))
+
+
+@contextmanager
+def serving(url: str, *extra: str) -> Iterator[str]:
+    """``pfopt --database-url URL serve --port P EXTRA...``; yields ``127.0.0.1:P`` once /health
+    answers, stops the server afterwards."""
+    port = free_port()
+    process = subprocess.Popen(
+        [PFOPT, "--database-url", url, "serve", "--port", str(port), *extra],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    address = f"127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://{address}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            assert time.monotonic() < deadline, "server did not come up in 120 s"
+            time.sleep(0.2)
+        yield address
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
