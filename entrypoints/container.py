@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.csv_prices import CsvPriceSource
 from adapters.cvxpy_solver import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S, CvxpySolver
+from adapters.exact_solver import ExactFirstSolver
 from adapters.frontier_solvers import CriticalLineFrontierSolver, CvxpyFrontierSolver
 from adapters.matplotlib_charts import MatplotlibChartRenderer
 from adapters.postgres_job_board import PostgresJobBoard
@@ -42,9 +43,6 @@ def job_board_for(engine: AsyncEngine, url: str, ttl_s: float) -> JobBoard:
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True, default=DEFAULTS)
     estimator = providers.ThreadSafeSingleton(SklearnRiskEstimator)
-    solver = providers.Factory(
-        CvxpySolver, chain=config.solver.chain, time_limit_s=config.solver.time_limit_s
-    )
     csv_prices = providers.Factory(CsvPriceSource)
     frontier_solver = providers.Factory(
         CriticalLineFrontierSolver,
@@ -52,6 +50,13 @@ class Container(containers.DeclarativeContainer):
             CvxpyFrontierSolver,
             chain=config.solver.chain,
             time_limit_s=config.solver.time_limit_s,
+        ),
+    )
+    solver = providers.Factory(
+        ExactFirstSolver,
+        exact=frontier_solver,
+        fallback=providers.Factory(
+            CvxpySolver, chain=config.solver.chain, time_limit_s=config.solver.time_limit_s
         ),
     )
     generate_sample_prices = providers.Factory(GenerateSamplePrices)

@@ -214,6 +214,10 @@ def estimation_from(opts: dict[str, Any]) -> EstimationSettings:
 def solver_overrides(opts: dict[str, Any], provider: str) -> dict[str, Any]:
     """Keyword arguments that reach the solver provider through the container."""
     out: dict[str, Any] = {}
+    if provider == "solver":  # CVXPY behind the exact engine; a named chain skips the engine
+        provider = "solver__fallback"
+        if opts["solver_chain"] is not None:
+            out["solver__exact_first"] = False
     if opts["solver_chain"] is not None:
         out[f"{provider}__chain"] = split_list(opts["solver_chain"])
     if opts["time_limit"] is not None:

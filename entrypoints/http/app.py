@@ -11,6 +11,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Litestar, Request, Response, WebSocket, delete, get, post, put, websocket
@@ -163,6 +164,8 @@ def create_app(container: Container) -> Litestar:
                 "give exactly one of portfolio_id, tickers or inline", field="portfolio_id"
             )
         objective, rf = to_objective(data.objective), data.objective.risk_free_rate
+        if overrides := data.solver.overrides():
+            runs = container.recorded_runs(uow=uow, **overrides)
         if data.inline is not None:
             constraints = to_portfolio("inline", data.inline.tickers, data.constraints).constraints
             universe = to_universe(data.inline)
@@ -245,13 +248,26 @@ def create_app(container: Container) -> Litestar:
         uow: Uow,
         start: FromQuery[dt.date | None] = None,
         end: FromQuery[dt.date | None] = None,
-    ) -> list[dict[str, Any]]:
+        limit: FromQuery[int] = 5000,
+        offset: FromQuery[int] = 0,
+    ) -> Response[list[dict[str, Any]]]:
+        """Daily closes, oldest first, ``limit`` at a time; a ``Link: <...>; rel="next"`` header
+        points at the next page while there is one."""
+        if not (1 <= limit <= 50_000 and offset >= 0):
+            raise ValidationError("limit must be 1..50000 and offset >= 0", field="limit")
         async with uow() as u:
             history = await u.prices.load([ticker], start, end)
-        return [
-            {"date": d.isoformat(), "close": float(c)}
-            for d, c in zip(history.dates, history.closes[:, 0], strict=True)
+        closes = history.closes[:, 0]
+        page = [
+            {"date": history.dates[k].isoformat(), "close": float(closes[k])}
+            for k in range(offset, min(offset + limit, len(history.dates)))
         ]
+        headers = {}
+        if offset + limit < len(history.dates):
+            query = {"limit": limit, "offset": offset + limit}
+            query |= {k: v.isoformat() for k, v in (("start", start), ("end", end)) if v}
+            headers["link"] = f'</api/prices/{ticker}?{urlencode(query)}>; rel="next"'
+        return Response(page, headers=headers)
 
     @get("/api/optimizations/{optimization_id:str}")
     async def get_optimization(

@@ -85,6 +85,16 @@ class SolverBody(Body):
     time_limit_s: Annotated[float, msgspec.Meta(gt=0, le=600)] | None = None
     chain: list[str] | None = None
 
+    def overrides(self) -> dict[str, object]:
+        """Container overrides for the solver provider (a named chain skips the exact engine,
+        as ``--solver-chain`` does on the CLI)."""
+        out: dict[str, object] = {}
+        if self.chain is not None:
+            out |= {"solver__exact_first": False, "solver__fallback__chain": self.chain}
+        if self.time_limit_s is not None:
+            out["solver__fallback__time_limit_s"] = self.time_limit_s
+        return out
+
 
 class OptimizeRequest(Body):
     portfolio_id: str | None = None

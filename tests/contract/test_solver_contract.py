@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 
 from adapters.cvxpy_solver import CvxpySolver
+from adapters.exact_solver import ExactFirstSolver
+from adapters.frontier_solvers import CriticalLineFrontierSolver
 from domain.constraints import LongOnly, WeightBounds
 from domain.errors import InfeasibleError
-from domain.linear import compile_constraints
+from domain.linear import LinearConstraints, compile_constraints
 from domain.objectives import MinVariance
 from domain.ports import Solver
 from domain.problem import Problem
@@ -16,10 +18,12 @@ from tests.fakes import FakeSolver
 UNIVERSE = random_universe(12, seed=4)
 
 
-@pytest.fixture(params=["fake", "OSQP", "CLARABEL", "ECOS", "SCS"])
+@pytest.fixture(params=["fake", "exact", "OSQP", "CLARABEL", "ECOS", "SCS"])
 def solver(request) -> Solver:
     if request.param == "fake":
         return FakeSolver()
+    if request.param == "exact":
+        return ExactFirstSolver(CriticalLineFrontierSolver(), CvxpySolver())
     return CvxpySolver(chain=(request.param,))
 
 
@@ -55,3 +59,25 @@ def test_return_range_under_a_cap_is_the_greedy_fill(solver: Solver) -> None:
     top = np.sort(UNIVERSE.expected_returns)[::-1][:4]
     r = solver.return_range(UNIVERSE, lc)
     assert r.highest == pytest.approx(0.25 * top.sum(), abs=1e-7)
+
+
+def test_the_closed_form_extreme_portfolio_is_the_lp_vertex() -> None:
+    """Bounds and budget only: the greedy fill equals HiGHS' vertex, in both directions."""
+    from adapters import highs_lp
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        n = int(rng.integers(2, 40))
+        lower = rng.uniform(0.0, 0.5 / n, n)
+        upper = lower + rng.uniform(0.5 / n, 3.0 / n, n)
+        lc = LinearConstraints(lower, upper)
+        if upper.sum() < 1:
+            continue
+        for cost in (rng.normal(size=n), -rng.normal(size=n)):
+            greedy = highs_lp._greedy(cost, lc)
+            assert greedy is not None
+            lp = highs_lp.linprog(
+                cost, A_eq=np.ones((1, n)), b_eq=[1.0], bounds=np.column_stack([lower, upper])
+            )
+            assert cost @ greedy == pytest.approx(lp.fun, abs=1e-12)
+            assert np.max(np.abs(greedy - lp.x)) < 1e-9

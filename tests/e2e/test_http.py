@@ -48,6 +48,36 @@ def test_optimize_on_stored_tickers_is_saved(client) -> None:
     assert saved["results"]["weights"] == doc["weights"]
 
 
+def test_solver_options_reach_the_solver(client) -> None:
+    u = random_universe(5, seed=3)
+    inline = {
+        "tickers": list(u.tickers),
+        "expected_returns": u.expected_returns.tolist(),
+        "covariance": u.covariance.tolist(),
+    }
+    exact = client.post("/api/optimize/portfolio", json={"inline": inline}).json()
+    assert exact["solver"] == "critical_line"
+    chosen = client.post(
+        "/api/optimize/portfolio", json={"inline": inline, "solver": {"chain": ["CLARABEL"]}}
+    ).json()
+    assert chosen["solver"] == "CLARABEL"
+    for ticker, weight in exact["weights"].items():
+        assert chosen["weights"][ticker] == pytest.approx(weight, abs=1e-6)
+    bad = client.post(
+        "/api/optimize/portfolio", json={"inline": inline, "solver": {"chain": ["X"]}}
+    )
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "solver_chain"
+    slow = {
+        "inline": inline,
+        "objective": {"kind": "max_utility"},
+        "solver": {"time_limit_s": 1e-9},
+    }
+    r = client.post("/api/optimize/portfolio", json=slow)
+    assert r.status_code == 504
+    assert "time limit" in r.json()["detail"]
+
+
 def test_optimize_inline_universe_and_factor_model(client) -> None:
     u = random_universe(5, seed=1)
     inline = {
@@ -353,6 +383,24 @@ def test_prices_upload_csv_and_json_then_read_back(client) -> None:
     assert dup.status_code == 422
     assert "prices[1]: duplicate price for AAA" in dup.json()["detail"]
     assert client.get("/api/prices/AAA?start=2030-01-01").status_code == 404
+
+
+def test_price_reads_are_paginated(client) -> None:
+    first = client.get("/api/prices/TEC01?limit=100")
+    assert first.status_code == 200
+    assert len(first.json()) == 100
+    pages, link = [first.json()], first.headers["link"]
+    assert link == '</api/prices/TEC01?limit=100&offset=100>; rel="next"'
+    while link:
+        page = client.get(link[1 : link.index(">")])
+        pages.append(page.json())
+        link = page.headers.get("link")
+    dates = [row["date"] for rows in pages for row in rows]
+    assert dates == sorted(set(dates))
+    assert dates == [row["date"] for row in client.get("/api/prices/TEC01?limit=50000").json()]
+    bad = client.get("/api/prices/TEC01?limit=0")
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "limit"
 
 
 def test_put_portfolio_history_and_csv_export(client) -> None:
