@@ -8,7 +8,7 @@ import datetime as dt
 import math
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from platformdirs import user_data_dir
 from sqlalchemy import Float, cast, event, func, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from adapters.constraint_codec import decode, encode
-from adapters.orm import OptimizationRow, PortfolioAssetRow, PortfolioRow, PriceRow
+from adapters.orm import AssetRow, OptimizationRow, PortfolioAssetRow, PortfolioRow, PriceRow
 from domain.errors import ConflictError, NotFoundError, StorageUnavailableError
 from domain.model import Asset, Portfolio
 from domain.prices import PriceHistory
@@ -348,11 +349,30 @@ class SqlAlchemyPriceRepository:
 
     async def summary(self) -> list[TickerSummary]:
         query = (
-            select(PriceRow.ticker, func.min(PriceRow.date), func.max(PriceRow.date), func.count())
-            .group_by(PriceRow.ticker)
+            select(
+                PriceRow.ticker,
+                func.min(PriceRow.date),
+                func.max(PriceRow.date),
+                func.count(),
+                AssetRow.sector,
+            )
+            .outerjoin(AssetRow, AssetRow.ticker == PriceRow.ticker)
+            .group_by(PriceRow.ticker, AssetRow.sector)
             .order_by(PriceRow.ticker)
         )
         return [TickerSummary(*row) for row in (await self._session.execute(query)).all()]
+
+    async def set_sectors(self, sectors: Mapping[str, str]) -> None:
+        if not sectors:
+            return
+        rows = [{"ticker": t, "sector": s} for t, s in sectors.items()]
+        dialect = self._session.bind.dialect.name
+        insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert_(AssetRow).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=[AssetRow.ticker], set_={"sector": statement.excluded.sector}
+        )
+        await self._session.execute(statement)
 
 
 class SqlAlchemyUnitOfWork:

@@ -45,6 +45,7 @@ class TickerSummary:
     first: dt.date
     last: dt.date
     rows: int
+    sector: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

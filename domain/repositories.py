@@ -2,7 +2,7 @@
 of work commits or rolls back everything a use case changed as one transaction."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Protocol
 
@@ -64,7 +64,13 @@ class PriceRepository(Protocol):
         Raises ``NotFoundError`` naming a ticker with no stored price."""
         ...
 
-    async def summary(self) -> list[TickerSummary]: ...
+    async def summary(self) -> list[TickerSummary]:
+        """Every stored ticker with its date range, row count and sector (if one is known)."""
+        ...
+
+    async def set_sectors(self, sectors: Mapping[str, str]) -> None:
+        """Record (or change) the sector of each ticker; other tickers keep theirs."""
+        ...
 
 
 class UnitOfWork(Protocol):

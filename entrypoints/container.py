@@ -29,6 +29,7 @@ DEFAULTS = {
     "migrate": False,
     "chart_dpi": int(os.environ.get("PFOPT_CHART_DPI", "120")),
     "job_ttl_s": float(os.environ.get("PFOPT_JOB_TTL_S", "600")),
+    "ws_wait_s": float(os.environ.get("PFOPT_WS_WAIT_S", "3")),
 }
 
 

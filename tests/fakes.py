@@ -141,6 +141,7 @@ class _Store:
         self.portfolios: dict[str, StoredPortfolio] = {}
         self.optimizations: dict[str, OptimizationRecord] = {}
         self.prices: dict[tuple[str, dt.date], float] = {}
+        self.sectors: dict[str, str] = {}
 
 
 class InMemoryPortfolioRepository:
@@ -219,8 +220,14 @@ class InMemoryOptimizationRepository:
 
 
 class InMemoryPriceRepository:
-    def __init__(self, items: dict[tuple[str, dt.date], float]) -> None:
+    def __init__(
+        self, items: dict[tuple[str, dt.date], float], sectors: dict[str, str] | None = None
+    ) -> None:
         self.items = items
+        self.sectors = {} if sectors is None else sectors
+
+    async def set_sectors(self, sectors) -> None:
+        self.sectors.update(sectors)
 
     async def upsert(self, history: PriceHistory) -> int:
         count = 0
@@ -251,7 +258,10 @@ class InMemoryPriceRepository:
         out: dict[str, list[dt.date]] = {}
         for t, d in self.items:
             out.setdefault(t, []).append(d)
-        return [TickerSummary(t, min(ds), max(ds), len(ds)) for t, ds in sorted(out.items())]
+        return [
+            TickerSummary(t, min(ds), max(ds), len(ds), self.sectors.get(t))
+            for t, ds in sorted(out.items())
+        ]
 
 
 class InMemoryUnitOfWork:
@@ -265,9 +275,10 @@ class InMemoryUnitOfWork:
         self._portfolios = dict(self._store.portfolios)
         self._optimizations = dict(self._store.optimizations)
         self._prices = dict(self._store.prices)
+        self._sectors = dict(self._store.sectors)
         self.portfolios = InMemoryPortfolioRepository(self._portfolios)
         self.optimizations = InMemoryOptimizationRepository(self._optimizations, self._portfolios)
-        self.prices = InMemoryPriceRepository(self._prices)
+        self.prices = InMemoryPriceRepository(self._prices, self._sectors)
         return self
 
     async def __aexit__(self, kind, error, trace) -> None:
@@ -277,6 +288,7 @@ class InMemoryUnitOfWork:
         self._store.portfolios = dict(self._portfolios)
         self._store.optimizations = dict(self._optimizations)
         self._store.prices = dict(self._prices)
+        self._store.sectors = dict(self._sectors)
 
 
 class InMemoryUnitOfWorkFactory:

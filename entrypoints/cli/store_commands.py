@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from adapters.csv_tables import read_sector_map
 from adapters.migrations import current, downgrade, head, upgrade
 from adapters.sqlalchemy_store import make_engine
 from application.recorded_runs import jsonable
@@ -70,11 +71,19 @@ def prices_group() -> None:
 
 @prices_group.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--sector-map",
+    type=click.Path(path_type=Path),
+    help="CSV of ticker,sector stored with the prices (the web page filters by it).",
+)
 @click.pass_obj
-def prices_import(container, file: Path) -> None:
+def prices_import(container, file: Path, sector_map: Path | None) -> None:
     """Import a wide or long price CSV; all rows or none, re-importing is harmless."""
     source = container.csv_prices(path=file)
-    report = with_store(container, lambda uow: container.import_prices(uow=uow).execute(source))
+    sectors = read_sector_map(sector_map) if sector_map else None
+    report = with_store(
+        container, lambda uow: container.import_prices(uow=uow).execute(source, sectors)
+    )
     click.echo(
         f"imported {report.rows} prices for {len(report.tickers)} tickers, "
         f"{report.first.isoformat()}..{report.last.isoformat()}"

@@ -269,6 +269,51 @@ def create_app(container: Container) -> Litestar:
             headers["link"] = f'</api/prices/{ticker}?{urlencode(query)}>; rel="next"'
         return Response(page, headers=headers)
 
+    @get("/api/tickers")
+    async def tickers(uow: Uow) -> list[dict[str, Any]]:
+        """Every stored ticker with its date range, row count and sector (null if unknown)."""
+        async with uow() as u:
+            return [jsonable(s) for s in await u.prices.summary()]
+
+    @put("/api/sectors")
+    async def set_sectors(data: JSONBody[dict[str, str]], uow: Uow) -> dict[str, int]:
+        """Sectors by ticker (``{"AAPL": "Technology"}``), for the page's sector filter."""
+        for ticker, sector in data.items():
+            if not (0 < len(ticker) <= 32 and 0 < len(sector) <= 100):
+                raise ValidationError(
+                    f"sectors[{ticker!r}]: tickers take 1..32 characters, sectors 1..100",
+                    field="sectors",
+                )
+        async with uow() as u:
+            await u.prices.set_sectors(data)
+            await u.commit()
+        return {"updated": len(data)}
+
+    @get("/api/optimizations")
+    async def list_optimizations(
+        uow: Uow, limit: FromQuery[int] = 50, offset: FromQuery[int] = 0
+    ) -> list[dict[str, Any]]:
+        """Recent runs of any portfolio, newest first, without their results (fetch one by id
+        for those)."""
+        if not (1 <= limit <= 500 and offset >= 0):
+            raise ValidationError("limit must be 1..500 and offset >= 0", field="limit")
+        async with uow() as u:
+            records = await u.optimizations.list(None, limit=limit, offset=offset)
+        return [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "objective": r.objective,
+                "status": r.status,
+                "portfolio_id": r.portfolio_id,
+                "tickers": r.params.get("tickers", []),
+                "points": len(r.results.get("points", [])),
+                "duration_ms": r.duration_ms,
+                "created_at": jsonable(r.created_at),
+            }
+            for r in records
+        ]
+
     @get("/api/optimizations/{optimization_id:str}")
     async def get_optimization(
         optimization_id: FromPath[str], uow: Uow, format: FromQuery[str] = "json"
@@ -388,21 +433,29 @@ def create_app(container: Container) -> Litestar:
     @websocket("/ws/optimize/progress/{session_id:str}")
     async def progress_socket(socket: WebSocket, session_id: FromPath[str]) -> None:
         """Latest state first, then one event per point and a final status; then it closes.
+        A client may connect just before it posts the job (with its own ``session_id``): an
+        unknown session is awaited for ``PFOPT_WS_WAIT_S`` seconds before the 4404 close.
         Errors never escape a socket handler (exception handlers do not run there)."""
         await socket.accept()
-        try:
-            async with socket.app.state.jobs.subscribe(session_id) as subscription:
-                state = subscription.state
-                await socket.send_json(state)
-                while state["status"] not in FINAL:
-                    state = await subscription.next()
-                    await socket.send_json(_event(state))
-        except NotFoundError:
-            await socket.close(code=4404, reason="unknown session")
-            return
-        except StorageUnavailableError:
-            await socket.close(code=1011, reason="the database is unavailable")
-            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + container.config.ws_wait_s()
+        while True:
+            try:
+                async with socket.app.state.jobs.subscribe(session_id) as subscription:
+                    state = subscription.state
+                    await socket.send_json(state)
+                    while state["status"] not in FINAL:
+                        state = await subscription.next()
+                        await socket.send_json(_event(state))
+                break
+            except NotFoundError:
+                if loop.time() >= deadline:
+                    await socket.close(code=4404, reason="unknown session")
+                    return
+                await asyncio.sleep(0.1)
+            except StorageUnavailableError:
+                await socket.close(code=1011, reason="the database is unavailable")
+                return
         await socket.close()
 
     @get("/api/optimizations/{optimization_id:str}/charts/{name:str}")
@@ -426,6 +479,9 @@ def create_app(container: Container) -> Litestar:
             health,
             optimize,
             list_portfolios,
+            tickers,
+            set_sectors,
+            list_optimizations,
             create_portfolio,
             get_portfolio,
             delete_portfolio,

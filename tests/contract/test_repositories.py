@@ -163,6 +163,8 @@ def test_prices_upsert_load_and_summary(uow) -> None:
             written = await u.prices.upsert(first)
             await u.prices.upsert(first)  # re-import: no duplicates
             await u.prices.upsert(newer)  # a newer file updates values
+            await u.prices.set_sectors({"AAA": "Tech"})
+            await u.prices.set_sectors({"AAA": "Energy", "ZZZ": "Utilities"})  # changed, extra
             await u.commit()
         async with f() as u:
             loaded = await u.prices.load(["BBB", "AAA"], start=days[1])
@@ -175,9 +177,9 @@ def test_prices_upsert_load_and_summary(uow) -> None:
     assert loaded.tickers == ("BBB", "AAA")
     assert loaded.dates == tuple(days[1:])
     np.testing.assert_allclose(loaded.closes, [[21.5, 11.0], [22.5, 12.0]])
-    assert [(s.ticker, s.first, s.last, s.rows) for s in summary] == [
-        ("AAA", days[0], days[2], 3),
-        ("BBB", days[0], days[2], 3),
+    assert [(s.ticker, s.first, s.last, s.rows, s.sector) for s in summary] == [
+        ("AAA", days[0], days[2], 3, "Energy"),
+        ("BBB", days[0], days[2], 3, None),
     ]
 
 

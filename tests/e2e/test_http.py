@@ -438,3 +438,40 @@ def test_bad_price_uploads_are_4xx(client, content, headers) -> None:
     r = client.post("/api/prices", content=content, headers=headers)
     assert 400 <= r.status_code < 500, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_tickers_with_sectors(client) -> None:
+    listed = client.get("/api/tickers").json()
+    assert [t["ticker"] for t in listed][:2] == ["CON05", "ENE04"]
+    assert all(t["sector"] is None and t["rows"] > 1000 for t in listed)
+    r = client.put("/api/sectors", json={"TEC01": "Technology", "FIN02": "Financials"})
+    assert r.json() == {"updated": 2}
+    sectors = {t["ticker"]: t["sector"] for t in client.get("/api/tickers").json()}
+    assert sectors["TEC01"] == "Technology"
+    assert sectors["ENE04"] is None
+    bad = client.put("/api/sectors", json={"TEC01": ""})
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "sectors"
+
+
+def test_recent_runs_list_without_results(client) -> None:
+    done = client.post("/api/optimize/efficient-frontier?wait=true", json=FRONTIER).json()
+    client.post("/api/optimize/portfolio", json={"tickers": ["TEC01", "FIN02"]})
+    runs = client.get("/api/optimizations?limit=10").json()
+    assert [r["kind"] for r in runs] == ["single", "frontier"]
+    assert runs[1]["id"] == done["optimization_id"]
+    assert runs[1]["points"] == 6
+    assert runs[1]["tickers"] == FRONTIER["tickers"]
+    assert "results" not in runs[1]
+    assert client.get("/api/optimizations?limit=0").status_code == 422
+
+
+def test_a_socket_opened_before_the_post_gets_the_whole_run(client) -> None:
+    with client.websocket_connect("/ws/optimize/progress/early") as ws:
+        body = {**FRONTIER, "session_id": "early"}
+        assert client.post("/api/optimize/efficient-frontier", json=body).status_code == 202
+        events = [ws.receive_json()]
+        while events[-1].get("status") not in ("done", "failed", "cancelled"):
+            events.append(ws.receive_json())
+    assert events[-1]["status"] == "done"
+    assert events[0]["session_id"] == "early"
