@@ -38,6 +38,7 @@ from entrypoints.container import Container
 from entrypoints.exports import PriceRowBody, record_csv, rows_to_history
 from entrypoints.http.charts import render as render_chart
 from entrypoints.http.errors import HANDLERS
+from entrypoints.http.page import page_handlers
 from entrypoints.http.requests import (
     FrontierRequest,
     OptimizeRequest,
@@ -471,6 +472,7 @@ def create_app(container: Container) -> Litestar:
 
     return Litestar(
         route_handlers=[
+            *page_handlers(),
             chart,
             start_frontier,
             frontier_status,
