@@ -58,11 +58,15 @@ from entrypoints.schemas import (
 
 
 class SolveGate:
-    """At most ``limit`` solves at once in this process (``PFOPT_MAX_CONCURRENT_SOLVES``); beyond
-    that a request is answered 503 with Retry-After at once instead of queueing without bound."""
+    """At most ``limit`` solves admitted at once in this process (``PFOPT_MAX_CONCURRENT_SOLVES``);
+    beyond that a request is answered 503 with Retry-After at once instead of queueing without
+    bound. Admitted solves then run ``cores`` at a time in arrival order: more threads than
+    cores only fight over the GIL, and the thread pool's free-for-all left a few requests
+    waiting seconds behind later ones (p99 eight times p50 at 16 clients)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, cores: int | None = None) -> None:
         self.limit, self.running = limit, 0
+        self._turns = asyncio.Semaphore(max(1, cores or os.cpu_count() or 1))
 
     def acquire(self) -> None:
         if self.running >= self.limit:
@@ -76,10 +80,17 @@ class SolveGate:
         self.running -= 1
 
     @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Wait for a core (FIFO) for an already admitted solve."""
+        async with self._turns:
+            yield
+
+    @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         self.acquire()
         try:
-            yield
+            async with self._turns:
+                yield
         finally:
             self.release()
 
@@ -396,9 +407,10 @@ def create_app(container: Container) -> Litestar:
 
         async def work(progress, cancel) -> str:
             try:
-                _, run_id = await runs.frontier(
-                    command, progress, None, "store", portfolio_id, cancel
-                )
+                async with gate.turn():
+                    _, run_id = await runs.frontier(
+                        command, progress, None, "store", portfolio_id, cancel
+                    )
             finally:
                 gate.release()
             return run_id
