@@ -81,7 +81,10 @@ class PortfolioAssetRow(Base):
 
 class OptimizationRow(Base):
     __tablename__ = "optimization"
-    __table_args__ = (Index("ix_optimization_portfolio_created", "portfolio_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_optimization_portfolio_created", "portfolio_id", "created_at"),
+        Index("ix_optimization_owner_created", "owner", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     portfolio_id: Mapped[str | None] = mapped_column(
@@ -94,6 +97,7 @@ class OptimizationRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     duration_ms: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    owner: Mapped[str | None] = mapped_column(String(64))
 
 
 class PriceRow(Base):
@@ -125,3 +129,16 @@ class FrontierSessionRow(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKeyRow(Base):
+    """An API key: the salted SHA-256 digest of its secret, never the secret itself."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    salt: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -127,8 +127,8 @@ class PostgresJobBoard:
             for subscription in list(self._subscribers.get(state["session_id"], ())):
                 subscription.deliver(state)
 
-    async def create(self, session_id: str) -> State:
-        state = initial_state(session_id)
+    async def create(self, session_id: str, owner: str | None = None) -> State:
+        state = initial_state(session_id, owner)
         try:
             async with _storage(), self._engine.begin() as connection:
                 await connection.execute(

@@ -27,11 +27,18 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from adapters.constraint_codec import decode, encode
-from adapters.orm import AssetRow, OptimizationRow, PortfolioAssetRow, PortfolioRow, PriceRow
+from adapters.orm import (
+    ApiKeyRow,
+    AssetRow,
+    OptimizationRow,
+    PortfolioAssetRow,
+    PortfolioRow,
+    PriceRow,
+)
 from domain.errors import ConflictError, NotFoundError, StorageUnavailableError
 from domain.model import Asset, Portfolio
 from domain.prices import PriceHistory
-from domain.records import OptimizationRecord, StoredPortfolio, TickerSummary
+from domain.records import ApiKeyRecord, OptimizationRecord, StoredPortfolio, TickerSummary
 
 SQLITE_BATCH = 5000
 EPOCH = dt.date(1970, 1, 1)
@@ -99,14 +106,23 @@ def _record(row: OptimizationRow) -> OptimizationRecord:
 
 
 class SqlAlchemyPortfolioRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    """``owner`` set: only that owner's portfolios exist for this repository."""
+
+    def __init__(self, session: AsyncSession, owner: str | None = None) -> None:
+        self._session, self._owner = session, owner
+
+    async def _row(self, portfolio_id: str) -> PortfolioRow:
+        row = await self._session.get(PortfolioRow, portfolio_id)
+        if row is None or (self._owner is not None and row.owner != self._owner):
+            raise NotFoundError(f"no portfolio with id {portfolio_id!r}", field="portfolio_id")
+        return row
 
     async def add(self, stored: StoredPortfolio) -> None:
         p = stored.portfolio
         weights = p.current_weights or {}
+        owner = self._owner if self._owner is not None else stored.owner
         row = PortfolioRow(
-            id=stored.id, name=p.name, owner=stored.owner, constraints=encode(p.constraints)
+            id=stored.id, name=p.name, owner=owner, constraints=encode(p.constraints)
         )
         row.assets = [
             PortfolioAssetRow(
@@ -123,9 +139,7 @@ class SqlAlchemyPortfolioRepository:
             ) from None
 
     async def replace(self, stored: StoredPortfolio) -> None:
-        row = await self._session.get(PortfolioRow, stored.id)
-        if row is None:
-            raise NotFoundError(f"no portfolio with id {stored.id!r}", field="portfolio_id")
+        row = await self._row(stored.id)
         p = stored.portfolio
         weights = p.current_weights or {}
         row.name, row.constraints = p.name, encode(p.constraints)
@@ -145,12 +159,10 @@ class SqlAlchemyPortfolioRepository:
             ) from None
 
     async def get(self, portfolio_id: str) -> StoredPortfolio:
-        row = await self._session.get(PortfolioRow, portfolio_id)
-        if row is None:
-            raise NotFoundError(f"no portfolio with id {portfolio_id!r}", field="portfolio_id")
-        return _portfolio(row)
+        return _portfolio(await self._row(portfolio_id))
 
     async def get_by_name(self, name: str, owner: str | None = None) -> StoredPortfolio:
+        owner = self._owner if self._owner is not None else owner
         owner_clause = (
             PortfolioRow.owner.is_(None) if owner is None else (PortfolioRow.owner == owner)
         )
@@ -164,15 +176,14 @@ class SqlAlchemyPortfolioRepository:
         return _portfolio(row)
 
     async def list(self, owner: str | None = None) -> list[StoredPortfolio]:
+        owner = self._owner if self._owner is not None else owner
         query = select(PortfolioRow).order_by(PortfolioRow.name)
         if owner is not None:
             query = query.where(PortfolioRow.owner == owner)
         return [_portfolio(r) for r in await self._session.scalars(query)]
 
     async def delete(self, portfolio_id: str) -> None:
-        row = await self._session.get(PortfolioRow, portfolio_id)
-        if row is None:
-            raise NotFoundError(f"no portfolio with id {portfolio_id!r}", field="portfolio_id")
+        row = await self._row(portfolio_id)
         await self._session.execute(
             OptimizationRow.__table__.update()
             .where(OptimizationRow.portfolio_id == portfolio_id)
@@ -183,8 +194,10 @@ class SqlAlchemyPortfolioRepository:
 
 
 class SqlAlchemyOptimizationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    """``owner`` set: runs are written as that owner's and only theirs are found."""
+
+    def __init__(self, session: AsyncSession, owner: str | None = None) -> None:
+        self._session, self._owner = session, owner
 
     async def add(self, record: OptimizationRecord) -> None:
         """A Core INSERT: every API call writes one, and the ORM unit of work around a single
@@ -203,13 +216,14 @@ class SqlAlchemyOptimizationRepository:
                     "status": record.status,
                     "duration_ms": record.duration_ms,
                     "created_at": record.created_at or dt.datetime.now(dt.UTC),
+                    "owner": self._owner,
                 }
             ],
         )
 
     async def get(self, optimization_id: str) -> OptimizationRecord:
         row = await self._session.get(OptimizationRow, optimization_id)
-        if row is None:
+        if row is None or (self._owner is not None and row.owner != self._owner):
             raise NotFoundError(
                 f"no optimization with id {optimization_id!r}", field="optimization_id"
             )
@@ -223,6 +237,8 @@ class SqlAlchemyOptimizationRepository:
         )
         if portfolio_id is not None:
             query = query.where(OptimizationRow.portfolio_id == portfolio_id)
+        if self._owner is not None:
+            query = query.where(OptimizationRow.owner == self._owner)
         rows = await self._session.scalars(query.limit(limit).offset(offset))
         return [_record(r) for r in rows]
 
@@ -375,17 +391,58 @@ class SqlAlchemyPriceRepository:
         await self._session.execute(statement)
 
 
+class SqlAlchemyApiKeyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, record: ApiKeyRecord) -> None:
+        self._session.add(
+            ApiKeyRow(id=record.id, name=record.name, salt=record.salt, digest=record.digest)
+        )
+        await self._session.flush()
+
+    async def get(self, key_id: str) -> ApiKeyRecord:
+        row = await self._session.get(ApiKeyRow, key_id)
+        if row is None:
+            raise NotFoundError(f"no API key with id {key_id!r}", field="key_id")
+        return _key(row)
+
+    async def list(self) -> list[ApiKeyRecord]:
+        rows = await self._session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at))
+        return [_key(r) for r in rows]
+
+    async def revoke(self, key_id: str) -> ApiKeyRecord:
+        row = await self._session.get(ApiKeyRow, key_id)
+        if row is None:
+            raise NotFoundError(f"no API key with id {key_id!r}", field="key_id")
+        if row.revoked_at is None:
+            row.revoked_at = dt.datetime.now(dt.UTC)
+            await self._session.flush()
+        return _key(row)
+
+    async def any_active(self) -> bool:
+        query = select(ApiKeyRow.id).where(ApiKeyRow.revoked_at.is_(None)).limit(1)
+        return (await self._session.scalars(query)).first() is not None
+
+
+def _key(row: ApiKeyRow) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        row.id, row.name, row.salt, row.digest, _utc(row.created_at), _utc(row.revoked_at)
+    )
+
+
 class SqlAlchemyUnitOfWork:
     """One session, one transaction: ``commit`` or everything is rolled back on exit."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], owner: str | None = None):
+        self._sessions, self._owner = sessions, owner
 
     async def __aenter__(self) -> "SqlAlchemyUnitOfWork":
         self._session = self._sessions()
-        self.portfolios = SqlAlchemyPortfolioRepository(self._session)
-        self.optimizations = SqlAlchemyOptimizationRepository(self._session)
+        self.portfolios = SqlAlchemyPortfolioRepository(self._session, self._owner)
+        self.optimizations = SqlAlchemyOptimizationRepository(self._session, self._owner)
         self.prices = SqlAlchemyPriceRepository(self._session)
+        self.keys = SqlAlchemyApiKeyRepository(self._session)
         return self
 
     async def __aexit__(
@@ -414,9 +471,17 @@ class SqlAlchemyUnitOfWork:
 
 
 class SqlAlchemyUnitOfWorkFactory:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        owner: str | None = None,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
+        self.engine, self.owner = engine, owner
+        self._sessions = sessions or async_sessionmaker(engine, expire_on_commit=False)
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self._sessions)
+        return SqlAlchemyUnitOfWork(self._sessions, self.owner)
+
+    def for_owner(self, owner: str | None) -> "SqlAlchemyUnitOfWorkFactory":
+        return SqlAlchemyUnitOfWorkFactory(self.engine, owner, self._sessions)

@@ -8,12 +8,19 @@ anywhere reaches the running process through ``JobBoard.on_cancel``.
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
-from application.job_board import FINAL, JobBoard, State, Subscription
+from application.job_board import FINAL, JobBoard, State, Subscription, public, unknown
 from domain.errors import DomainError
+
+
+def _owned(state: State, owner: str | None) -> State:
+    """``state`` if ``owner`` may see it: the job's own owner, or anyone when keys are off."""
+    if owner is not None and state.get("owner") != owner:
+        raise unknown(state["session_id"])
+    return state
 
 
 class _Running:
@@ -67,12 +74,15 @@ class FrontierJobs:
                 return
 
     async def start(
-        self, run: Callable[[Any, Any], Awaitable[str]], session_id: str | None = None
+        self,
+        run: Callable[[Any, Any], Awaitable[str]],
+        session_id: str | None = None,
+        owner: str | None = None,
     ) -> State:
         """Start ``run(progress, cancel)`` (returns the saved optimization id) in the background;
         returns the job's first state. ``ConflictError`` if ``session_id`` is taken."""
         key = session_id or str(uuid.uuid4())
-        running = _Running(await self._board.create(key))
+        running = _Running(await self._board.create(key, owner))
         self._running[key] = running
         loop = asyncio.get_running_loop()
 
@@ -101,14 +111,21 @@ class FrontierJobs:
         task.add_done_callback(self._tasks.discard)
         return running.state
 
-    async def status(self, session_id: str) -> State:
-        return await self._board.get(session_id)
+    async def status(self, session_id: str, owner: str | None = None) -> State:
+        return public(_owned(await self._board.get(session_id), owner))
 
-    async def cancel(self, session_id: str) -> State:
-        return await self._board.request_cancel(session_id)
+    async def cancel(self, session_id: str, owner: str | None = None) -> State:
+        _owned(await self._board.get(session_id), owner)
+        return public(await self._board.request_cancel(session_id))
 
-    def subscribe(self, session_id: str) -> AbstractAsyncContextManager[Subscription]:
-        return self._board.subscribe(session_id)
+    @asynccontextmanager
+    async def subscribe(
+        self, session_id: str, owner: str | None = None
+    ) -> AsyncIterator[Subscription]:
+        """Another owner's job is not found, exactly like an unknown one."""
+        async with self._board.subscribe(session_id) as subscription:
+            _owned(subscription.state, owner)
+            yield subscription
 
     async def drain(self) -> None:
         """Wait for every job started here to end (tests, shutdown)."""

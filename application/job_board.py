@@ -20,8 +20,8 @@ FINAL = ("done", "failed", "cancelled")
 State = dict[str, Any]
 
 
-def initial_state(session_id: str) -> State:
-    return {
+def initial_state(session_id: str, owner: str | None = None) -> State:
+    state: State = {
         "session_id": session_id,
         "status": "running",
         "current": 0,
@@ -29,6 +29,14 @@ def initial_state(session_id: str) -> State:
         "message": "queued",
         "seq": 0,
     }
+    if owner is not None:
+        state["owner"] = owner
+    return state
+
+
+def public(state: State) -> State:
+    """What a client sees of a job's state (the owner stays inside)."""
+    return {k: v for k, v in state.items() if k != "owner"}
 
 
 def unknown(session_id: str) -> NotFoundError:
@@ -67,8 +75,8 @@ class JobBoard(Protocol):
 
     async def close(self) -> None: ...
 
-    async def create(self, session_id: str) -> State:
-        """A new running job; ``ConflictError`` if the id is in use."""
+    async def create(self, session_id: str, owner: str | None = None) -> State:
+        """A new running job of ``owner``; ``ConflictError`` if the id is in use."""
 
     async def publish(self, states: list[State]) -> None:
         """Store the last of ``states`` (in ``seq`` order) and deliver each to subscribers."""
@@ -107,11 +115,11 @@ class MemoryJobBoard:
         for key in [k for k, t in self._ended.items() if now - t > self._ttl_s]:
             del self._states[key], self._ended[key]
 
-    async def create(self, session_id: str) -> State:
+    async def create(self, session_id: str, owner: str | None = None) -> State:
         self._sweep()
         if session_id in self._states:
             raise taken(session_id)
-        state = self._states[session_id] = initial_state(session_id)
+        state = self._states[session_id] = initial_state(session_id, owner)
         return state
 
     async def publish(self, states: list[State]) -> None:

@@ -112,3 +112,9 @@ class BusyError(DomainError):
     """The service is at its limit of concurrent solves; try again shortly."""
 
     code = "busy"
+
+
+class UnauthorizedError(DomainError):
+    """No API key, an unknown one or a revoked one, where the service requires a key."""
+
+    code = "unauthorized"

@@ -56,3 +56,19 @@ class ImportReport:
     tickers: tuple[str, ...]
     first: dt.date
     last: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """An API key as it is stored: never the secret, only ``digest`` = SHA-256 of salt + secret.
+
+    ``name`` is the owner: every key with that name sees the same portfolios, runs and jobs, so
+    a key is rotated by creating a new one under the same name and revoking the old one.
+    """
+
+    id: str
+    name: str
+    salt: str
+    digest: str
+    created_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None

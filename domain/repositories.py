@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Protocol
 
 from domain.prices import PriceHistory
-from domain.records import OptimizationRecord, StoredPortfolio, TickerSummary
+from domain.records import ApiKeyRecord, OptimizationRecord, StoredPortfolio, TickerSummary
 
 
 class PortfolioRepository(Protocol):
@@ -73,10 +73,32 @@ class PriceRepository(Protocol):
         ...
 
 
+class ApiKeyRepository(Protocol):
+    async def add(self, record: ApiKeyRecord) -> None: ...
+
+    async def get(self, key_id: str) -> ApiKeyRecord:
+        """Raises ``NotFoundError``."""
+        ...
+
+    async def list(self) -> list[ApiKeyRecord]:
+        """Oldest first, revoked ones included."""
+        ...
+
+    async def revoke(self, key_id: str) -> ApiKeyRecord:
+        """Marks the key revoked now (once; revoking again keeps the first time). NotFoundError."""
+        ...
+
+    async def any_active(self) -> bool: ...
+
+
 class UnitOfWork(Protocol):
+    """Portfolios and optimizations are those of the factory's owner when it has one (see
+    ``UnitOfWorkFactory.for_owner``); prices and keys are shared."""
+
     portfolios: PortfolioRepository
     optimizations: OptimizationRepository
     prices: PriceRepository
+    keys: ApiKeyRepository
 
     async def __aenter__(self) -> "UnitOfWork": ...
 
@@ -94,3 +116,8 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+    def for_owner(self, owner: str | None) -> "UnitOfWorkFactory":
+        """Units of work that see and write only ``owner``'s portfolios and optimizations
+        (another owner's ids are simply not found); ``None`` sees everything."""
+        ...

@@ -30,6 +30,7 @@ DEFAULTS = {
     "chart_dpi": int(os.environ.get("PFOPT_CHART_DPI", "120")),
     "job_ttl_s": float(os.environ.get("PFOPT_JOB_TTL_S", "600")),
     "ws_wait_s": float(os.environ.get("PFOPT_WS_WAIT_S", "3")),
+    "auth_required": os.environ.get("PFOPT_AUTH", "").lower() == "required",
 }
 
 

@@ -13,7 +13,7 @@ from domain.linear import LinearConstraints
 from domain.model import Universe
 from domain.prices import PriceHistory
 from domain.problem import Problem, ReturnRange, Solution, SolverAttempt
-from domain.records import OptimizationRecord, StoredPortfolio, TickerSummary
+from domain.records import ApiKeyRecord, OptimizationRecord, StoredPortfolio, TickerSummary
 from domain.risk_model import FactorModel
 from domain.types import FloatArray
 
@@ -142,13 +142,17 @@ class _Store:
         self.optimizations: dict[str, OptimizationRecord] = {}
         self.prices: dict[tuple[str, dt.date], float] = {}
         self.sectors: dict[str, str] = {}
+        self.optimization_owners: dict[str, str | None] = {}
+        self.keys: dict[str, ApiKeyRecord] = {}
 
 
 class InMemoryPortfolioRepository:
-    def __init__(self, items: dict[str, StoredPortfolio]) -> None:
-        self.items = items
+    def __init__(self, items: dict[str, StoredPortfolio], owner: str | None = None) -> None:
+        self.items, self._owner = items, owner
 
     async def add(self, stored: StoredPortfolio) -> None:
+        if self._owner is not None:
+            stored = replace(stored, owner=self._owner)
         if any(
             s.portfolio.name == stored.portfolio.name and s.owner == stored.owner
             for s in self.items.values()
@@ -159,6 +163,7 @@ class InMemoryPortfolioRepository:
 
     async def replace(self, stored: StoredPortfolio) -> None:
         old = await self.get(stored.id)
+        stored = replace(stored, owner=old.owner)
         if any(
             s.portfolio.name == stored.portfolio.name
             and s.owner == stored.owner
@@ -171,17 +176,20 @@ class InMemoryPortfolioRepository:
         )
 
     async def get(self, portfolio_id: str) -> StoredPortfolio:
-        if portfolio_id not in self.items:
+        found = self.items.get(portfolio_id)
+        if found is None or (self._owner is not None and found.owner != self._owner):
             raise NotFoundError(f"no portfolio with id {portfolio_id!r}")
-        return self.items[portfolio_id]
+        return found
 
     async def get_by_name(self, name: str, owner: str | None = None) -> StoredPortfolio:
+        owner = self._owner if self._owner is not None else owner
         for s in self.items.values():
             if s.portfolio.name == name and s.owner == owner:
                 return s
         raise NotFoundError(f"no portfolio named {name!r}")
 
     async def list(self, owner: str | None = None) -> list[StoredPortfolio]:
+        owner = self._owner if self._owner is not None else owner
         found = [s for s in self.items.values() if owner is None or s.owner == owner]
         return sorted(found, key=lambda s: s.portfolio.name)
 
@@ -192,17 +200,26 @@ class InMemoryPortfolioRepository:
 
 class InMemoryOptimizationRepository:
     def __init__(
-        self, items: dict[str, OptimizationRecord], portfolios: dict[str, StoredPortfolio]
+        self,
+        items: dict[str, OptimizationRecord],
+        portfolios: dict[str, StoredPortfolio],
+        owners: dict[str, str | None] | None = None,
+        owner: str | None = None,
     ) -> None:
         self.items, self._portfolios = items, portfolios
+        self._owners = {} if owners is None else owners
+        self._owner = owner
 
     async def add(self, record: OptimizationRecord) -> None:
         self.items[record.id] = replace(
             record, created_at=record.created_at or dt.datetime.now(dt.UTC)
         )
+        self._owners[record.id] = self._owner
 
     async def get(self, optimization_id: str) -> OptimizationRecord:
-        if optimization_id not in self.items:
+        if optimization_id not in self.items or (
+            self._owner is not None and self._owners.get(optimization_id) != self._owner
+        ):
             raise NotFoundError(f"no optimization with id {optimization_id!r}")
         record = self.items[optimization_id]
         if record.portfolio_id is not None and record.portfolio_id not in self._portfolios:
@@ -212,7 +229,11 @@ class InMemoryOptimizationRepository:
     async def list(
         self, portfolio_id: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[OptimizationRecord]:
-        records = [await self.get(k) for k in self.items]
+        records = [
+            await self.get(k)
+            for k in self.items
+            if self._owner is None or self._owners.get(k) == self._owner
+        ]
         if portfolio_id is not None:
             records = [r for r in records if r.portfolio_id == portfolio_id]
         records.sort(key=lambda r: (r.created_at, r.id), reverse=True)
@@ -268,16 +289,21 @@ class InMemoryUnitOfWork:
     """Works on copies of the shared store; ``commit`` publishes them, exit without it drops
     them, as a database transaction would."""
 
-    def __init__(self, store: _Store) -> None:
-        self._store = store
+    def __init__(self, store: _Store, owner: str | None = None) -> None:
+        self._store, self._owner = store, owner
 
     async def __aenter__(self) -> "InMemoryUnitOfWork":
         self._portfolios = dict(self._store.portfolios)
         self._optimizations = dict(self._store.optimizations)
         self._prices = dict(self._store.prices)
         self._sectors = dict(self._store.sectors)
-        self.portfolios = InMemoryPortfolioRepository(self._portfolios)
-        self.optimizations = InMemoryOptimizationRepository(self._optimizations, self._portfolios)
+        self._owners = dict(self._store.optimization_owners)
+        self._keys = dict(self._store.keys)
+        self.portfolios = InMemoryPortfolioRepository(self._portfolios, self._owner)
+        self.optimizations = InMemoryOptimizationRepository(
+            self._optimizations, self._portfolios, self._owners, self._owner
+        )
+        self.keys = InMemoryApiKeyRepository(self._keys)
         self.prices = InMemoryPriceRepository(self._prices, self._sectors)
         return self
 
@@ -289,11 +315,41 @@ class InMemoryUnitOfWork:
         self._store.optimizations = dict(self._optimizations)
         self._store.prices = dict(self._prices)
         self._store.sectors = dict(self._sectors)
+        self._store.optimization_owners = dict(self._owners)
+        self._store.keys = dict(self._keys)
 
 
 class InMemoryUnitOfWorkFactory:
-    def __init__(self) -> None:
-        self.store = _Store()
+    def __init__(self, store: _Store | None = None, owner: str | None = None) -> None:
+        self.store, self.owner = store or _Store(), owner
 
     def __call__(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store)
+        return InMemoryUnitOfWork(self.store, self.owner)
+
+    def for_owner(self, owner: str | None) -> "InMemoryUnitOfWorkFactory":
+        return InMemoryUnitOfWorkFactory(self.store, owner)
+
+
+class InMemoryApiKeyRepository:
+    def __init__(self, items: dict[str, ApiKeyRecord]) -> None:
+        self.items = items
+
+    async def add(self, record: ApiKeyRecord) -> None:
+        self.items[record.id] = replace(record, created_at=dt.datetime.now(dt.UTC))
+
+    async def get(self, key_id: str) -> ApiKeyRecord:
+        if key_id not in self.items:
+            raise NotFoundError(f"no API key with id {key_id!r}", field="key_id")
+        return self.items[key_id]
+
+    async def list(self) -> list[ApiKeyRecord]:
+        return sorted(self.items.values(), key=lambda r: r.created_at or dt.datetime.min)
+
+    async def revoke(self, key_id: str) -> ApiKeyRecord:
+        record = await self.get(key_id)
+        if record.revoked_at is None:
+            record = self.items[key_id] = replace(record, revoked_at=dt.datetime.now(dt.UTC))
+        return record
+
+    async def any_active(self) -> bool:
+        return any(r.revoked_at is None for r in self.items.values())

@@ -20,6 +20,7 @@ from domain.errors import ValidationError
 from domain.frontier import DEFAULT_POINTS
 from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
 from entrypoints.cli.errors import report
+from entrypoints.cli.keys_commands import keys
 from entrypoints.cli.options import (
     build_objective,
     estimation_from,
@@ -69,6 +70,7 @@ cli.add_command(prices_group)
 cli.add_command(portfolios)
 cli.add_command(history)
 cli.add_command(risk)
+cli.add_command(keys)
 
 
 @cli.command("sample-data")
@@ -302,6 +304,7 @@ def serve(container: Container, host: str, port: int, workers: int) -> None:
         )
     prepare(url, container.config.migrate())
     click.echo(f"pfopt API on http://{host}:{port} (schema at /schema)", err=True)
+    click.echo(_access_note(container, host), err=True)
     if workers == 1:
         uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
         return
@@ -314,6 +317,26 @@ def serve(container: Container, host: str, port: int, workers: int) -> None:
         port=port,
         log_level="warning",
     )
+
+
+def _access_note(container: Container, host: str) -> str:
+    """Say at start-up who can use the server: keys required, or open to whoever reaches it."""
+    if container.config.auth_required():
+        return "API keys required (PFOPT_AUTH=required): create one with 'pfopt keys create'"
+    active = with_store(container, _any_active_key)
+    if active:
+        return "API keys required on /api and /ws (keys exist; 'pfopt keys list')"
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    where = "this machine only" if loopback else f"anyone who can reach {host}"
+    return (
+        f"no API keys: the API is open to {where}; create a key ('pfopt keys create --name N') "
+        "or set PFOPT_AUTH=required before exposing it"
+    )
+
+
+async def _any_active_key(uow) -> bool:
+    async with uow() as u:
+        return await u.keys.any_active()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,12 +23,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from adapters.csv_prices import parse_prices
 from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
+from application.api_keys import AuthPolicy, ManageKeys
 from application.attribute_risk import AttributeRiskCommand, attribute_universe
 from application.compute_frontier import ComputeFrontierCommand
 from application.frontier_jobs import FrontierJobs
 from application.history_source import HistoryPriceSource
 from application.import_prices import ImportPrices
-from application.job_board import FINAL
+from application.job_board import FINAL, public
 from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolioCommand
 from application.recorded_runs import RecordedRuns, jsonable
@@ -36,6 +37,7 @@ from domain.errors import BusyError, NotFoundError, StorageUnavailableError, Val
 from domain.model import Portfolio
 from entrypoints.container import Container
 from entrypoints.exports import PriceRowBody, record_csv, rows_to_history
+from entrypoints.http.auth import auth_middleware
 from entrypoints.http.charts import render as render_chart
 from entrypoints.http.errors import HANDLERS
 from entrypoints.http.page import page_handlers
@@ -105,6 +107,7 @@ BODY_LIMIT = 8 * 1024 * 1024
 
 Uow = NamedDependency[SqlAlchemyUnitOfWorkFactory]
 Runs = NamedDependency[RecordedRuns]
+Owner = NamedDependency[str | None]
 
 
 async def _portfolio(
@@ -141,6 +144,8 @@ def create_app(container: Container) -> Litestar:
         app.state.uow = SqlAlchemyUnitOfWorkFactory(engine)
         board = container.job_board(engine=engine, url=url)
         app.state.jobs = FrontierJobs(board)
+        keys = ManageKeys(app.state.uow)
+        app.state.auth = AuthPolicy(keys, app.state.uow, container.config.auth_required())
         await board.open()
         try:
             yield
@@ -148,11 +153,15 @@ def create_app(container: Container) -> Litestar:
             await board.close()
             await engine.dispose()
 
-    def provide_uow(state: State) -> SqlAlchemyUnitOfWorkFactory:
-        return state.uow
+    def provide_uow(request: Request) -> SqlAlchemyUnitOfWorkFactory:
+        """The store as the caller's owner sees it (everything when keys are off)."""
+        return request.app.state.uow.for_owner(request.scope.get("pfopt_owner"))
 
-    def provide_runs(state: State) -> RecordedRuns:
-        return container.recorded_runs(uow=state.uow)
+    def provide_owner(request: Request) -> str | None:
+        return request.scope.get("pfopt_owner")
+
+    def provide_runs(uow: Uow) -> RecordedRuns:
+        return container.recorded_runs(uow=uow)
 
     @get("/health")
     async def health(state: State) -> dict[str, str]:
@@ -393,6 +402,7 @@ def create_app(container: Container) -> Litestar:
         runs: Runs,
         uow: Uow,
         state: State,
+        owner: Owner,
         wait: FromQuery[bool] = False,
     ) -> Response[dict[str, Any]]:
         """The frontier as a job (202 with its URLs), or at once with ``?wait=true``."""
@@ -417,7 +427,7 @@ def create_app(container: Container) -> Litestar:
 
         gate.acquire()
         try:
-            job = await state.jobs.start(work, data.session_id)
+            job = await state.jobs.start(work, data.session_id, owner)
         except Exception:
             gate.release()
             raise
@@ -432,16 +442,20 @@ def create_app(container: Container) -> Litestar:
         )
 
     @get("/api/optimize/efficient-frontier/{session_id:str}")
-    async def frontier_status(session_id: FromPath[str], uow: Uow, state: State) -> dict[str, Any]:
-        job = dict(await state.jobs.status(session_id))
+    async def frontier_status(
+        session_id: FromPath[str], uow: Uow, state: State, owner: Owner
+    ) -> dict[str, Any]:
+        job = await state.jobs.status(session_id, owner)
         if job.get("optimization_id"):
             async with uow() as u:
                 job["result"] = (await u.optimizations.get(job["optimization_id"])).results
         return job
 
     @delete("/api/optimize/efficient-frontier/{session_id:str}", status_code=202)
-    async def cancel_frontier(session_id: FromPath[str], state: State) -> dict[str, Any]:
-        return await state.jobs.cancel(session_id)
+    async def cancel_frontier(
+        session_id: FromPath[str], state: State, owner: Owner
+    ) -> dict[str, Any]:
+        return await state.jobs.cancel(session_id, owner)
 
     @websocket("/ws/optimize/progress/{session_id:str}")
     async def progress_socket(socket: WebSocket, session_id: FromPath[str]) -> None:
@@ -450,13 +464,15 @@ def create_app(container: Container) -> Litestar:
         unknown session is awaited for ``PFOPT_WS_WAIT_S`` seconds before the 4404 close.
         Errors never escape a socket handler (exception handlers do not run there)."""
         await socket.accept()
+        owner = socket.scope.get("pfopt_owner")  # type: ignore[call-overload]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + container.config.ws_wait_s()
         while True:
             try:
-                async with socket.app.state.jobs.subscribe(session_id) as subscription:
+                jobs = socket.app.state.jobs
+                async with jobs.subscribe(session_id, owner) as subscription:
                     state = subscription.state
-                    await socket.send_json(state)
+                    await socket.send_json(public(state))
                     while state["status"] not in FINAL:
                         state = await subscription.next()
                         await socket.send_json(_event(state))
@@ -508,10 +524,12 @@ def create_app(container: Container) -> Litestar:
         ],
         dependencies={
             "uow": Provide(provide_uow, sync_to_thread=False),
+            "owner": Provide(provide_owner, sync_to_thread=False),
             "runs": Provide(provide_runs, sync_to_thread=False),
         },
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
+        middleware=[auth_middleware],
         request_max_body_size=BODY_LIMIT,
         logging_config=None,  # uvicorn logs requests; no handler bound to a stream at import
     )

@@ -13,11 +13,13 @@ from domain.errors import (
     SolverFailedError,
     SolverTimeoutError,
     StorageUnavailableError,
+    UnauthorizedError,
     ValidationError,
 )
 
 PROBLEM = "application/problem+json"
 STATUS: list[tuple[type[DomainError], int]] = [
+    (UnauthorizedError, 401),
     (NotFoundError, 404),
     (ConflictError, 409),
     (SolverTimeoutError, 504),
@@ -42,6 +44,8 @@ def _problem(status: int, code: str, detail: str, field: str | None = None) -> R
     if field:
         body["field"] = field
     headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 

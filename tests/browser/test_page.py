@@ -4,11 +4,12 @@ PFOPT_REQUIRE_BROWSER=1 (as .ci/run sets), which turns a missing browser into a 
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.servers import ROOT, pfopt, serving
+from tests.servers import PFOPT, ROOT, load_sample_prices, pfopt, serving
 
 CHROMIUM = os.environ.get("PFOPT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -211,6 +212,36 @@ def test_csv_upload_adds_and_selects_tickers(page) -> None:
     page.get_by_role("button", name="Upload prices").click()
     page.wait_for_function("document.getElementById('error-prices').textContent !== ''")
     assert "line 2" in page.locator("#error-prices").inner_text()
+
+
+def test_with_api_keys_the_page_asks_for_one(browser, tmp_path) -> None:
+    """Once a key exists the page asks for it, then works with it (WebSocket included)."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/keys.db"
+    load_sample_prices(url, tmp_path, assets=6)
+    token = subprocess.run(
+        [PFOPT, "--database-url", url, "keys", "create", "--name", "dana"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    with serving(url) as address:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(f"http://{address}")
+        page.wait_for_selector("body[data-ready=true]")
+        assert page.locator("#key-form").is_visible()
+        assert "API key" in page.locator("#error-authorization").inner_text()
+        page.get_by_label("API key").fill(token[:-3] + "xyz")
+        page.get_by_role("button", name="Use key").click()
+        page.wait_for_selector("text=the API key is not valid")
+        page.get_by_label("API key").fill(token)
+        page.get_by_role("button", name="Use key").click()
+        page.wait_for_selector("#key-form", state="hidden")
+        _choose(page, TEN[:4])
+        _run_and_wait(page)
+        assert page.locator("#progress-text").inner_text() == "25/25"
+        assert page.locator("#transport-note").inner_text() == ""  # live, not polling
+        context.close()
 
 
 def teardown_module() -> None:

@@ -210,3 +210,59 @@ def test_replace_portfolio(uow) -> None:
 
     stored = run(uow, work)
     assert stored.portfolio == renamed
+
+
+def test_owners_see_only_their_own_portfolios_and_runs(uow) -> None:
+    async def work(f):
+        alice, bob = f.for_owner("alice"), f.for_owner("bob")
+        async with alice() as u:
+            await u.portfolios.add(StoredPortfolio("pa", PORTFOLIO))
+            await u.optimizations.add(OptimizationRecord("ra", "single", "x", {}, {}, "ok", 1.0))
+            await u.commit()
+        async with bob() as u:
+            await u.portfolios.add(StoredPortfolio("pb", PORTFOLIO))  # same name, other owner
+            await u.commit()
+            for call in (
+                u.portfolios.get("pa"),
+                u.optimizations.get("ra"),
+                u.portfolios.delete("pa"),
+                u.portfolios.replace(StoredPortfolio("pa", PORTFOLIO)),
+            ):
+                with pytest.raises(NotFoundError):
+                    await call
+            mine = [s.id for s in await u.portfolios.list()], await u.optimizations.list()
+        async with alice() as u:
+            kept = (await u.portfolios.get("pa")).owner, (await u.portfolios.get_by_name("core")).id
+        async with f() as u:  # no owner: everything, as without API keys
+            everything = sorted(s.id for s in await u.portfolios.list())
+        return mine, kept, everything
+
+    (bob_portfolios, bob_runs), kept, everything = run(uow, work)
+    assert bob_portfolios == ["pb"]
+    assert bob_runs == []
+    assert kept == ("alice", "pa")
+    assert everything == ["pa", "pb"]
+
+
+def test_api_keys_add_list_revoke(uow) -> None:
+    from domain.records import ApiKeyRecord
+
+    async def work(f):
+        async with f() as u:
+            assert not await u.keys.any_active()
+            await u.keys.add(ApiKeyRecord("k1", "alice", "salt", "d" * 64))
+            await u.commit()
+        async with f() as u:
+            active = await u.keys.any_active()
+            first = await u.keys.revoke("k1")
+            again = await u.keys.revoke("k1")
+            await u.commit()
+            with pytest.raises(NotFoundError):
+                await u.keys.revoke("nope")
+        async with f() as u:
+            return active, first, again, await u.keys.list(), await u.keys.any_active()
+
+    active, first, again, listed, still = run(uow, work)
+    assert active and not still
+    assert first.revoked_at is not None and again.revoked_at == first.revoked_at
+    assert [(k.id, k.name, k.digest) for k in listed] == [("k1", "alice", "d" * 64)]

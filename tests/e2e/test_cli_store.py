@@ -118,7 +118,7 @@ def test_schema_behind_is_refused_with_the_command_to_run(env) -> None:
     assert code == 3
     assert "run `pfopt db upgrade` (or pass --migrate)" in err
     assert run("--migrate", "prices", "list")[0] == 0
-    assert run("db", "current")[1] == "current 0002, head 0002\n"
+    assert run("db", "current")[1] == "current 0003, head 0003\n"
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ TABLES = {
     "price_data",
     "asset",
     "frontier_session",
+    "api_key",
 }
 
 

@@ -13,6 +13,7 @@ const state = {
   risk: {},           // ticker -> percent of variance
   sort: { key: "weight", descending: true },
   job: null,          // {sessionId, socket, poll, cancelled}
+  key: sessionStorage.getItem("pfopt-key") || "", // only when the server requires API keys
 };
 
 const pct = (x, digits = 2) => (x == null ? "n/a" : `${(100 * x).toFixed(digits)} %`);
@@ -27,6 +28,7 @@ const FIELD_INPUT = {
   tickers: "ticker-list", max_weight: "max-weight", min_weight: "min-weight",
   leverage: "leverage", points: "points", risk_free_rate: "risk-free",
   sector_limits: "sector-limits", prices: "csv-text", name: "portfolio-name", target: "target",
+  authorization: "api-key",
 };
 
 function clearErrors(scope = document) {
@@ -57,6 +59,7 @@ function fieldOf(problem) {
 
 async function api(method, url, body, contentType = "application/json") {
   const options = { method, headers: {} };
+  if (state.key) options.headers.authorization = `Bearer ${state.key}`;
   if (body !== undefined) {
     options.body = contentType === "application/json" ? JSON.stringify(body) : body;
     options.headers["content-type"] = contentType;
@@ -69,6 +72,10 @@ async function api(method, url, body, contentType = "application/json") {
   }
   const text = await response.text();
   const doc = text ? JSON.parse(text) : null;
+  if (response.status === 401) {
+    $("key-form").hidden = false;
+    $("api-key").focus();
+  }
   if (!response.ok) {
     throw { field: fieldOf(doc || {}), detail: (doc && doc.detail) || response.statusText, status: response.status };
   }
@@ -243,7 +250,8 @@ function openSocket(sessionId, onEvent) {
     let socket;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     try {
-      socket = new WebSocket(`${scheme}://${location.host}/ws/optimize/progress/${sessionId}`);
+      const token = state.key ? `?access_token=${encodeURIComponent(state.key)}` : "";
+      socket = new WebSocket(`${scheme}://${location.host}/ws/optimize/progress/${sessionId}${token}`);
     } catch {
       resolve(null);
       return;
@@ -601,13 +609,27 @@ function wire() {
   }));
 }
 
-async function start() {
-  wire();
+async function load() {
+  clearErrors();
   try {
     await Promise.all([loadTickers(), loadHistory(), loadPortfolios()]);
+    $("key-form").hidden = true;
   } catch (problem) {
-    showError("general", problem.detail);
+    showError(problem.field === "authorization" ? "authorization" : "general", problem.detail);
   }
+}
+
+async function useKey(event) {
+  event.preventDefault();
+  state.key = $("api-key").value.trim();
+  sessionStorage.setItem("pfopt-key", state.key);
+  await load();
+}
+
+async function start() {
+  wire();
+  $("key-form").addEventListener("submit", useKey);
+  await load();
   document.body.dataset.ready = "true";
 }
 
