@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from application.job_board import FINAL, JobBoard, State, Subscription, public, unknown
-from domain.errors import DomainError
+from domain.errors import DomainError, TooManyJobsError
 
 
 def _owned(state: State, owner: str | None) -> State:
@@ -53,8 +53,11 @@ class _ThreadProgress:
 
 
 class FrontierJobs:
-    def __init__(self, board: JobBoard) -> None:
-        self._board = board
+    """``max_per_owner`` jobs of one owner may run at once in this process (the anonymous
+    caller counts as one owner when keys are off)."""
+
+    def __init__(self, board: JobBoard, max_per_owner: int = 4) -> None:
+        self._board, self._max_per_owner = board, max_per_owner
         self._running: dict[str, _Running] = {}
         self._tasks: set[asyncio.Task] = set()
         board.on_cancel(self._cancel_here)
@@ -82,6 +85,13 @@ class FrontierJobs:
         """Start ``run(progress, cancel)`` (returns the saved optimization id) in the background;
         returns the job's first state. ``ConflictError`` if ``session_id`` is taken."""
         key = session_id or str(uuid.uuid4())
+        mine = sum(r.state.get("owner") == owner for r in self._running.values())
+        if mine >= self._max_per_owner:
+            raise TooManyJobsError(
+                f"{mine} frontier jobs of yours are running, the limit is {self._max_per_owner}"
+                " (PFOPT_MAX_JOBS_PER_OWNER): wait for one to end or cancel one",
+                field="session_id",
+            )
         running = _Running(await self._board.create(key, owner))
         self._running[key] = running
         loop = asyncio.get_running_loop()

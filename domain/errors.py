@@ -114,6 +114,12 @@ class BusyError(DomainError):
     code = "busy"
 
 
+class TooManyJobsError(BusyError):
+    """This owner already runs as many jobs as one owner may; try again when one ends."""
+
+    code = "too_many_jobs"
+
+
 class UnauthorizedError(DomainError):
     """No API key, an unknown one or a revoked one, where the service requires a key."""
 

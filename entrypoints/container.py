@@ -24,12 +24,17 @@ from application.manage_portfolios import ManagePortfolios
 from application.recorded_runs import RecordedRuns
 
 DEFAULTS = {
-    "solver": {"chain": list(DEFAULT_CHAIN), "time_limit_s": DEFAULT_TIME_LIMIT_S},
+    "solver": {
+        "chain": list(DEFAULT_CHAIN),
+        "time_limit_s": float(os.environ.get("PFOPT_SOLVER_TIME_LIMIT_S", DEFAULT_TIME_LIMIT_S)),
+    },
     "database_url": None,
     "migrate": False,
     "chart_dpi": int(os.environ.get("PFOPT_CHART_DPI", "120")),
     "job_ttl_s": float(os.environ.get("PFOPT_JOB_TTL_S", "600")),
     "ws_wait_s": float(os.environ.get("PFOPT_WS_WAIT_S", "3")),
+    "ws_idle_s": float(os.environ.get("PFOPT_WS_IDLE_S", "300")),
+    "max_jobs_per_owner": int(os.environ.get("PFOPT_MAX_JOBS_PER_OWNER", "4")),
     "auth_required": os.environ.get("PFOPT_AUTH", "").lower() == "required",
 }
 

@@ -13,6 +13,7 @@ from domain.errors import (
     SolverFailedError,
     SolverTimeoutError,
     StorageUnavailableError,
+    TooManyJobsError,
     UnauthorizedError,
     ValidationError,
 )
@@ -25,6 +26,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (SolverTimeoutError, 504),
     (SolverFailedError, 422),
     (StorageUnavailableError, 503),
+    (TooManyJobsError, 429),
     (BusyError, 503),
     (ChartError, 500),
     (OptimizationError, 422),
@@ -43,7 +45,7 @@ def _problem(status: int, code: str, detail: str, field: str | None = None) -> R
     }
     if field:
         body["field"] = field
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = {"Retry-After": "5"} if status in (429, 503) else None
     if status == 401:
         headers = {"WWW-Authenticate": "Bearer"}
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)

@@ -28,6 +28,8 @@ from entrypoints.constraints import build_constraints
 Pair = tuple[float | None, float | None]
 MAX_ASSETS = int(os.environ.get("PFOPT_MAX_ASSETS", "5000"))
 """Largest universe the API accepts (``PFOPT_MAX_ASSETS``); larger ones get a 422."""
+MAX_TIME_LIMIT_S = float(os.environ.get("PFOPT_MAX_TIME_LIMIT_S", "120"))
+"""Longest solver time limit a request may ask for (``PFOPT_MAX_TIME_LIMIT_S``), seconds."""
 
 
 def check_size(tickers: list[str] | None, field: str) -> None:
@@ -82,7 +84,7 @@ class InlineUniverseBody(Body):
 
 
 class SolverBody(Body):
-    time_limit_s: Annotated[float, msgspec.Meta(gt=0, le=600)] | None = None
+    time_limit_s: Annotated[float, msgspec.Meta(gt=0)] | None = None
     chain: list[str] | None = None
 
     def overrides(self) -> dict[str, object]:
@@ -92,6 +94,12 @@ class SolverBody(Body):
         if self.chain is not None:
             out |= {"solver__exact_first": False, "solver__fallback__chain": self.chain}
         if self.time_limit_s is not None:
+            if self.time_limit_s > MAX_TIME_LIMIT_S:
+                raise ValidationError(
+                    f"solver.time_limit_s is {self.time_limit_s:g} s; the limit is "
+                    f"{MAX_TIME_LIMIT_S:g} s (PFOPT_MAX_TIME_LIMIT_S)",
+                    field="time_limit_s",
+                )
             out["solver__fallback__time_limit_s"] = self.time_limit_s
         return out
 
