@@ -58,7 +58,6 @@ from entrypoints.schemas import (
     report_document,
 )
 
-
 HEAVY_ASSETS = int(os.environ.get("PFOPT_HEAVY_ASSETS", "1000"))
 """A solve is heavy from this many assets (a frontier: assets x points / 25 from this many)."""
 
