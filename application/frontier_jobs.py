@@ -137,7 +137,18 @@ class FrontierJobs:
             _owned(subscription.state, owner)
             yield subscription
 
-    async def drain(self) -> None:
-        """Wait for every job started here to end (tests, shutdown)."""
+    def cancel_all(self) -> None:
+        """Ask every job running in this process to stop (shutdown)."""
+        for running in self._running.values():
+            running.cancelled = True
+
+    async def drain(self, timeout_s: float | None = None) -> bool:
+        """Wait for every job started here to end, at most ``timeout_s``; True if they all
+        did. The jobs themselves are never cancelled by the wait (shutdown, tests)."""
+        deadline = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            left = None if deadline is None else deadline - asyncio.get_running_loop().time()
+            if left is not None and left <= 0:
+                return False
+            await asyncio.wait(list(self._tasks), timeout=left)
+        return True

@@ -35,6 +35,7 @@ DEFAULTS = {
     "ws_wait_s": float(os.environ.get("PFOPT_WS_WAIT_S", "3")),
     "ws_idle_s": float(os.environ.get("PFOPT_WS_IDLE_S", "300")),
     "max_jobs_per_owner": int(os.environ.get("PFOPT_MAX_JOBS_PER_OWNER", "4")),
+    "shutdown_grace_s": float(os.environ.get("PFOPT_SHUTDOWN_GRACE_S", "10")),
     "auth_required": os.environ.get("PFOPT_AUTH", "").lower() == "required",
 }
 

@@ -51,6 +51,7 @@ from entrypoints.http.requests import (
     to_portfolio,
     to_universe,
 )
+from entrypoints.http.shutdown import Drain
 from entrypoints.schemas import (
     FrontierResponse,
     OptimizationResponse,
@@ -71,11 +72,13 @@ class SolveGate:
     in a lane of their own, so a 5000-asset, 200-point frontier never holds up small requests."""
 
     def __init__(self, limit: int, cores: int | None = None) -> None:
-        self.limit, self.running = limit, 0
+        self.limit, self.running, self.stopping = limit, 0, False
         self._light = asyncio.Semaphore(max(1, cores or os.cpu_count() or 1))
         self._heavy = asyncio.Semaphore(1)
 
     def acquire(self) -> None:
+        if self.stopping:
+            raise BusyError("the server is shutting down: retry on another", field="request")
         if self.running >= self.limit:
             raise BusyError(
                 f"{self.running} solves are running, the limit is {self.limit}: retry shortly",
@@ -85,6 +88,10 @@ class SolveGate:
 
     def release(self) -> None:
         self.running -= 1
+
+    def stop(self) -> None:
+        """Admit nothing more (shutdown): every new solve gets 503 with Retry-After."""
+        self.stopping = True
 
     @asynccontextmanager
     async def turn(self, heavy: bool = False) -> AsyncIterator[None]:
@@ -141,6 +148,8 @@ def _event(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_app(container: Container) -> Litestar:
+    drain = Drain(container.config.shutdown_grace_s())
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         url = container.config.database_url()
@@ -152,9 +161,11 @@ def create_app(container: Container) -> Litestar:
         keys = ManageKeys(app.state.uow)
         app.state.auth = AuthPolicy(keys, app.state.uow, container.config.auth_required())
         await board.open()
+        undo = drain.install(app.state.jobs, gate.stop)
         try:
             yield
         finally:
+            undo()
             await board.close()
             await engine.dispose()
 

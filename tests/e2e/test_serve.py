@@ -115,3 +115,56 @@ def test_cancelling_a_running_frontier_stops_it(server: str) -> None:
     state = httpx.get(f"http://{server}/api/optimize/efficient-frontier/slow", timeout=30).json()
     assert state["status"] == "cancelled"
     assert state["current"] < state["total"] == 200
+
+
+def test_sigterm_cancels_running_jobs_with_a_final_event_and_keeps_them_in_history(
+    tmp_path,
+) -> None:
+    """A server with a short grace period gets SIGTERM while a slow frontier runs: the
+    subscriber receives the final 'cancelled' event, the server exits cleanly, and the run is
+    in history marked cancelled."""
+    import os
+    import subprocess
+
+    from tests.servers import PFOPT, ROOT
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/term.db"
+    load_sample_prices(url, tmp_path)
+    os.environ["PFOPT_SHUTDOWN_GRACE_S"] = "0.5"
+    os.environ["PFOPT_WS_IDLE_S"] = "20"
+    try:
+        with serving(url) as address:
+            r = httpx.post(
+                f"http://{address}/api/optimize/efficient-frontier",
+                json={**SLOW, "session_id": "term"},
+                timeout=30,
+            )
+            assert r.status_code == 202, r.text
+            pid = int(
+                subprocess.check_output(
+                    ["pgrep", "-f", f"serve --port {address.split(':')[1]}"]
+                ).split()[0]
+            )
+
+            async def follow() -> list[dict]:
+                async with websockets.connect(f"ws://{address}/ws/optimize/progress/term") as ws:
+                    events = []
+                    async for message in ws:
+                        events.append(json.loads(message))
+                        if len(events) == 2:
+                            os.kill(pid, 15)
+                    return events
+
+            events = asyncio.run(follow())
+    finally:
+        del os.environ["PFOPT_SHUTDOWN_GRACE_S"], os.environ["PFOPT_WS_IDLE_S"]
+    assert events[-1]["status"] == "cancelled", events[-3:]
+    out = subprocess.run(
+        [PFOPT, "--database-url", url, "history", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    runs = json.loads(out)
+    assert [(r["kind"], r["status"]) for r in runs] == [("frontier", "cancelled")]
