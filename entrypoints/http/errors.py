@@ -1,5 +1,7 @@
 """Domain errors to RFC 9457 problem responses: the HTTP API's only error mapping."""
 
+import re
+
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -56,16 +58,30 @@ def domain_error(_: Request, error: DomainError) -> Response:
     return _problem(status, error.code, error.detail, error.field)
 
 
+def _field(extra: list) -> str:
+    """The field a body error is about: its path, or the unknown field's name."""
+    first = next((e for e in extra if isinstance(e, dict)), {})
+    key = str(first.get("key") or "data")
+    if key != "data":
+        return key
+    unknown = re.search(r"unknown field `([^`]+)`", str(first.get("message", "")))
+    return unknown.group(1) if unknown else "body"
+
+
 def invalid_request(_: Request, error: ValidationException) -> Response:
     extra = error.extra if isinstance(error.extra, list) else []
     detail = "; ".join(
         f"{e.get('key', 'body')}: {e.get('message')}" for e in extra if isinstance(e, dict)
     ) or str(error.detail)
-    return _problem(400, "invalid_request", detail)
+    return _problem(400, "invalid_request", detail, _field(extra))
+
+
+HTTP_FIELDS = {400: "body", 404: "path", 405: "method", 413: "body", 415: "content-type"}
 
 
 def http_error(_: Request, error: HTTPException) -> Response:
-    return _problem(error.status_code, "http_error", str(error.detail))
+    status = error.status_code
+    return _problem(status, "http_error", str(error.detail), HTTP_FIELDS.get(status, "request"))
 
 
 HANDLERS = {
