@@ -454,13 +454,18 @@ class SqlAlchemyUnitOfWork:
         try:
             if self._session.in_transaction():  # nothing to undo after a commit
                 await self._session.rollback()
-        finally:
             await self._session.close()
+        except (OperationalError, DBAPIError, OSError) as lost:
+            # The connection died (a database restart): its transaction is gone with it, so
+            # there is nothing left to roll back; what the caller sees is the outage.
+            await self._session.invalidate()
+            error = error if isinstance(error, OperationalError | DBAPIError) else lost
         if isinstance(error, OperationalError | DBAPIError) and not isinstance(
             error, IntegrityError
         ):
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
             raise StorageUnavailableError(
-                f"the database is unavailable: {str(error.orig).splitlines()[0]}", field="database"
+                f"the database is unavailable: {reason}", field="database"
             ) from error
 
     async def commit(self) -> None:

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from application.job_board import FINAL, JobBoard, State, Subscription, public, unknown
-from domain.errors import DomainError, TooManyJobsError
+from domain.errors import DomainError, StorageUnavailableError, TooManyJobsError
 
 
 def _owned(state: State, owner: str | None) -> State:
@@ -56,6 +56,9 @@ class FrontierJobs:
     """``max_per_owner`` jobs of one owner may run at once in this process (the anonymous
     caller counts as one owner when keys are off)."""
 
+    retry_s = 0.5
+    give_up_s = 120.0
+
     def __init__(self, board: JobBoard, max_per_owner: int = 4) -> None:
         self._board, self._max_per_owner = board, max_per_owner
         self._running: dict[str, _Running] = {}
@@ -67,14 +70,27 @@ class FrontierJobs:
             self._running[session_id].cancelled = True
 
     async def _write(self, running: _Running) -> None:
-        """Publish changes in order, a batch at a time, until the final one."""
+        """Publish changes in order, a batch at a time, until the final one. While the board's
+        database is unreachable the batch grows and is retried every ``retry_s`` (for at most
+        ``give_up_s``), so a database restart delays events but does not lose the final one."""
+        failing_since: float | None = None
+        loop = asyncio.get_running_loop()
+        batch = [await running.pending.get()]
         while True:
-            batch = [await running.pending.get()]
             while not running.pending.empty():
                 batch.append(running.pending.get_nowait())
-            await self._board.publish(batch)
+            try:
+                await self._board.publish(batch)
+            except StorageUnavailableError:
+                failing_since = failing_since or loop.time()
+                if loop.time() - failing_since > self.give_up_s:
+                    raise
+                await asyncio.sleep(self.retry_s)
+                continue
+            failing_since = None
             if batch[-1]["status"] in FINAL:
                 return
+            batch = [await running.pending.get()]
 
     async def start(
         self,

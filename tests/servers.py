@@ -1,5 +1,6 @@
 """``pfopt serve`` as a real server process on a free loopback port, for end-to-end tests."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -35,11 +36,12 @@ def serving(url: str, *extra: str) -> Iterator[str]:
     """``pfopt --database-url URL serve --port P EXTRA...``; yields ``127.0.0.1:P`` once /health
     answers, stops the server afterwards."""
     port = free_port()
+    log = os.environ.get("PFOPT_TEST_SERVER_LOG")  # keep the server's stderr for a post-mortem
     process = subprocess.Popen(
         [PFOPT, "--database-url", url, "serve", "--port", str(port), *extra],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=open(log, "a") if log else subprocess.PIPE,  # noqa: SIM115
     )
     address = f"127.0.0.1:{port}"
     try:

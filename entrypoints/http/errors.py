@@ -1,5 +1,6 @@
 """Domain errors to RFC 9457 problem responses: the HTTP API's only error mapping."""
 
+import logging
 import re
 
 from litestar import Request, Response
@@ -84,8 +85,18 @@ def http_error(_: Request, error: HTTPException) -> Response:
     return _problem(status, "http_error", str(error.detail), HTTP_FIELDS.get(status, "request"))
 
 
+log = logging.getLogger("pfopt.http")
+
+
+def internal_error(request: Request, error: Exception) -> Response:
+    """A bug: logged with its traceback, answered as a problem without internals."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return _problem(500, "internal_error", "internal error (logged on the server)", "request")
+
+
 HANDLERS = {
     DomainError: domain_error,
     ValidationException: invalid_request,
     HTTPException: http_error,
+    Exception: internal_error,
 }

@@ -90,3 +90,28 @@ def test_unexpected_errors_still_end_the_job() -> None:
     states = asyncio.run(go())
     assert states[-1]["status"] == "failed"
     assert states[-1]["error"] == {"code": "internal_error", "detail": "RuntimeError"}
+
+
+def test_events_wait_out_a_database_outage_in_order() -> None:
+    from domain.errors import StorageUnavailableError
+
+    class Flaky(MemoryJobBoard):
+        failures = 3
+
+        async def publish(self, states):
+            if self.failures:
+                self.failures -= 1
+                raise StorageUnavailableError("down", field="database")
+            await super().publish(states)
+
+    async def go():
+        board = Flaky()
+        jobs = FrontierJobs(board)
+        jobs.retry_s = 0.01
+        await jobs.start(_points, "f")
+        await jobs.drain()
+        return await jobs.status("f"), board
+
+    state, board = asyncio.run(go())
+    assert board.failures == 0
+    assert (state["status"], state["current"]) == ("done", 5)
