@@ -40,6 +40,7 @@ from entrypoints.exports import PriceRowBody, record_csv, rows_to_history
 from entrypoints.http.auth import auth_middleware
 from entrypoints.http.charts import render as render_chart
 from entrypoints.http.errors import HANDLERS
+from entrypoints.http.openapi_links import add_links
 from entrypoints.http.page import page_handlers
 from entrypoints.http.requests import (
     FrontierRequest,
@@ -131,6 +132,17 @@ async def _portfolio(
         stored = await ManagePortfolios(uow).show(data.portfolio_id)
         return stored.portfolio, stored.id
     return to_portfolio("adhoc", data.tickers or [], data.constraints), None
+
+
+MAX_OFFSET = 1_000_000_000
+
+
+def _check_page(limit: int, offset: int, most: int) -> None:
+    """Pagination within what the database can take (a huge offset overflowed it: a 500)."""
+    if not 1 <= limit <= most:
+        raise ValidationError(f"limit must be 1..{most}, got {limit}", field="limit")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError(f"offset must be 0..{MAX_OFFSET}, got {offset}", field="offset")
 
 
 def _event(state: dict[str, Any]) -> dict[str, Any]:
@@ -225,9 +237,13 @@ def create_app(container: Container) -> Litestar:
         return [portfolio_document(s) for s in await ManagePortfolios(uow).list()]
 
     @post("/api/portfolios")
-    async def create_portfolio(data: JSONBody[PortfolioRequest], uow: Uow) -> dict[str, Any]:
+    async def create_portfolio(
+        data: JSONBody[PortfolioRequest], uow: Uow
+    ) -> Response[dict[str, Any]]:
+        """201 with ``Location`` (clients, and schemathesis' stateful phase, follow it)."""
         portfolio = to_portfolio(data.name, data.tickers, data.constraints)
-        return portfolio_document(await ManagePortfolios(uow).create(portfolio))
+        doc = portfolio_document(await ManagePortfolios(uow).create(portfolio))
+        return Response(doc, status_code=201, headers={"location": f"/api/portfolios/{doc['id']}"})
 
     @get("/api/portfolios/{portfolio_id:str}")
     async def get_portfolio(portfolio_id: FromPath[str], uow: Uow) -> dict[str, Any]:
@@ -252,8 +268,7 @@ def create_app(container: Container) -> Litestar:
         offset: FromQuery[int] = 0,
     ) -> list[dict[str, Any]]:
         """Runs of one saved portfolio, newest first, paginated."""
-        if not (1 <= limit <= 500 and offset >= 0):
-            raise ValidationError("limit must be 1..500 and offset >= 0", field="limit")
+        _check_page(limit, offset, 500)
         stored = await ManagePortfolios(uow).show(portfolio_id)
         async with uow() as u:
             records = await u.optimizations.list(stored.id, limit=limit, offset=offset)
@@ -290,8 +305,7 @@ def create_app(container: Container) -> Litestar:
     ) -> Response[list[dict[str, Any]]]:
         """Daily closes, oldest first, ``limit`` at a time; a ``Link: <...>; rel="next"`` header
         points at the next page while there is one."""
-        if not (1 <= limit <= 50_000 and offset >= 0):
-            raise ValidationError("limit must be 1..50000 and offset >= 0", field="limit")
+        _check_page(limit, offset, 50_000)
         async with uow() as u:
             history = await u.prices.load([ticker], start, end)
         closes = history.closes[:, 0]
@@ -332,8 +346,7 @@ def create_app(container: Container) -> Litestar:
     ) -> list[dict[str, Any]]:
         """Recent runs of any portfolio, newest first, without their results (fetch one by id
         for those)."""
-        if not (1 <= limit <= 500 and offset >= 0):
-            raise ValidationError("limit must be 1..500 and offset >= 0", field="limit")
+        _check_page(limit, offset, 500)
         async with uow() as u:
             records = await u.optimizations.list(None, limit=limit, offset=offset)
         return [
@@ -456,6 +469,7 @@ def create_app(container: Container) -> Litestar:
                 "ws_url": f"/ws/optimize/progress/{key}",
             },
             status_code=202,
+            headers={"location": f"/api/optimize/efficient-frontier/{key}"},
         )
 
     @get("/api/optimize/efficient-frontier/{session_id:str}")
@@ -520,7 +534,7 @@ def create_app(container: Container) -> Litestar:
         data = await render_chart(record, kind, fmt, uow, container.estimator(), container.charts())
         return Response(data, media_type="image/png" if fmt == "png" else "image/svg+xml")
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *page_handlers(),
             chart,
@@ -555,3 +569,5 @@ def create_app(container: Container) -> Litestar:
         request_max_body_size=BODY_LIMIT,
         logging_config=None,  # uvicorn logs requests; no handler bound to a stream at import
     )
+    add_links(app)
+    return app

@@ -1,6 +1,8 @@
 """Schemathesis over the whole API of a real server: no input produces a 5xx.
 
-Bounded (15 examples per operation, a fixed seed) so it stays CI-sized.
+All phases, stateful included: creations answer with ``Location`` (portfolios, frontier jobs),
+from which schemathesis infers the links and chains create -> read -> update -> delete with
+real ids. Bounded (15 examples per operation, a fixed seed) so it stays CI-sized.
 """
 
 import subprocess
@@ -24,9 +26,12 @@ def test_no_server_errors(server: str) -> None:  # noqa: F811
             "20261125",
             "--request-timeout",
             "60",
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
         ],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "✅ Stateful" in result.stdout, result.stdout[-3000:]

@@ -475,3 +475,11 @@ def test_a_socket_opened_before_the_post_gets_the_whole_run(client) -> None:
             events.append(ws.receive_json())
     assert events[-1]["status"] == "done"
     assert events[0]["session_id"] == "early"
+
+
+def test_pagination_bounds_name_the_parameter(client) -> None:
+    huge = client.get("/api/optimizations?limit=73&offset=37369935110369638113346954844593717248")
+    assert huge.status_code in (400, 422)
+    assert huge.json()["field"] == "offset"
+    assert client.get("/api/prices/TEC01?offset=-1").json()["field"] == "offset"
+    assert client.get("/api/optimizations?limit=501").json()["field"] == "limit"

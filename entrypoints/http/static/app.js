@@ -320,28 +320,30 @@ async function runFrontier(event) {
 }
 
 async function finish(job, msg) {
+  // The form is released only once the outcome is on the page.
   job.ended = true;
   if (job.stopPolling) job.stopPolling();
   if (job.socket && job.socket.readyState <= 1) job.socket.close();
-  state.job = null;
-  $("run").disabled = false;
-  $("cancel").disabled = true;
-  if (msg.status === "failed") {
-    const problem = msg.error || {};
-    showError(fieldOf(problem), problem.detail || "the job failed");
-    return;
-  }
-  if (msg.status === "cancelled") {
-    $("transport-note").textContent = "Cancelled.";
-    return;
-  }
   try {
+    if (msg.status === "failed") {
+      const problem = msg.error || {};
+      showError(fieldOf(problem), problem.detail || "the job failed");
+      return;
+    }
+    if (msg.status === "cancelled") {
+      $("transport-note").textContent = "Cancelled.";
+      return;
+    }
     const doc = await api("GET", `/api/optimize/efficient-frontier/${job.sessionId}`);
     setProgress(doc.total, doc.total);
     showRun(doc.result, doc.optimization_id);
     await loadHistory();
   } catch (problem) {
     showError(problem.field, problem.detail);
+  } finally {
+    state.job = null;
+    $("run").disabled = false;
+    $("cancel").disabled = true;
   }
 }
 
