@@ -73,9 +73,11 @@ class ManageKeys:
 
 
 class AuthPolicy:
-    """Whether requests need a key: always with ``required``, otherwise as soon as any active
-    key exists. That answer is cached ``ttl_s`` seconds, so a key created with the CLI switches a
-    running server to required within that time; each key itself is checked on every request."""
+    """Whether requests need a key: always with ``required``, otherwise as soon as any key has
+    been created. Revoking every key does not reopen the service: data created under keys
+    belongs to their owners, and an open service would show it to anyone. The answer is cached
+    ``ttl_s`` seconds, so a key created with the CLI switches a running server to required
+    within that time; each key itself is checked on every request."""
 
     def __init__(
         self, keys: ManageKeys, uow: UnitOfWorkFactory, required: bool, ttl_s: float = 2.0
@@ -89,5 +91,5 @@ class AuthPolicy:
         now = time.monotonic()
         if self._known is None or now - self._known[0] > self._ttl_s:
             async with self._uow() as uow:
-                self._known = (now, await uow.keys.any_active())
+                self._known = (now, bool(await uow.keys.list()))
         return self._known[1]

@@ -12,7 +12,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from application.job_board import FINAL, JobBoard, State, Subscription, public, unknown
+from application.job_board import (
+    FINAL,
+    JobBoard,
+    State,
+    Subscription,
+    initial_state,
+    public,
+    taken,
+    unknown,
+)
 from domain.errors import DomainError, StorageUnavailableError, TooManyJobsError
 
 
@@ -108,8 +117,16 @@ class FrontierJobs:
                 " (PFOPT_MAX_JOBS_PER_OWNER): wait for one to end or cancel one",
                 field="session_id",
             )
-        running = _Running(await self._board.create(key, owner))
-        self._running[key] = running
+        if key in self._running:
+            raise taken(key)
+        # The slot is taken before the board is asked (an await): concurrent starts of one
+        # owner cannot all pass the count above.
+        running = self._running[key] = _Running(initial_state(key, owner))
+        try:
+            running.state = await self._board.create(key, owner)
+        except BaseException:
+            del self._running[key]
+            raise
         loop = asyncio.get_running_loop()
 
         async def go() -> None:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,11 @@ import numpy as np
 from domain.errors import InvalidPriceDataError
 from domain.model import check_tickers
 from domain.types import FloatArray, frozen_array
+
+TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9._^=/:-]{0,31}")
+"""A stored ticker: 1..32 characters of letters, digits and ``. _ ^ = / : -`` (BRK.B, ^GSPC,
+BF-B). Stored prices are shared by every user of a service, so a name that could carry markup
+into someone else's page, or that the database column cannot hold, is refused at the door."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -28,6 +34,12 @@ class PriceHistory:
 
     def __init__(self, dates: Sequence[dt.date], tickers: Sequence[str], closes: object) -> None:
         names = check_tickers(tickers, minimum=1)
+        for name in names:
+            if not TICKER.fullmatch(name):
+                raise InvalidPriceDataError(
+                    f"ticker {name[:40]!r}: use 1..32 letters, digits or . _ ^ = / : -",
+                    field="tickers",
+                )
         values = frozen_array(closes, ndim=2)
         if values.shape != (len(dates), len(names)):
             raise InvalidPriceDataError(

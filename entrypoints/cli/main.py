@@ -323,9 +323,9 @@ def _access_note(container: Container, host: str) -> str:
     """Say at start-up who can use the server: keys required, or open to whoever reaches it."""
     if container.config.auth_required():
         return "API keys required (PFOPT_AUTH=required): create one with 'pfopt keys create'"
-    active = with_store(container, _any_active_key)
+    active = with_store(container, _any_key)
     if active:
-        return "API keys required on /api and /ws (keys exist; 'pfopt keys list')"
+        return "API keys required on /api and /ws (keys have been created; 'pfopt keys list')"
     loopback = host in ("127.0.0.1", "localhost", "::1")
     where = "this machine only" if loopback else f"anyone who can reach {host}"
     return (
@@ -334,9 +334,9 @@ def _access_note(container: Container, host: str) -> str:
     )
 
 
-async def _any_active_key(uow) -> bool:
+async def _any_key(uow) -> bool:
     async with uow() as u:
-        return await u.keys.any_active()
+        return bool(await u.keys.list())
 
 
 def main(argv: list[str] | None = None) -> int:

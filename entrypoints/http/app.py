@@ -72,14 +72,26 @@ class SolveGate:
     few requests waiting seconds behind later ones), heavy ones (``HEAVY_ASSETS``) one at a time
     in a lane of their own, so a 5000-asset, 200-point frontier never holds up small requests."""
 
-    def __init__(self, limit: int, cores: int | None = None) -> None:
+    def __init__(self, limit: int, cores: int | None = None, heavy_limit: int = 2) -> None:
         self.limit, self.running, self.stopping = limit, 0, False
+        self.heavy_limit, self.heavy_running = heavy_limit, 0
         self._light = asyncio.Semaphore(max(1, cores or os.cpu_count() or 1))
         self._heavy = asyncio.Semaphore(1)
 
-    def acquire(self) -> None:
+    def acquire(self, heavy: bool = False) -> None:
+        """Admit a solve or refuse it at once; heavy ones are counted apart (one running, one
+        waiting), so queued heavy work never fills the admission of small requests."""
         if self.stopping:
             raise BusyError("the server is shutting down: retry on another", field="request")
+        if heavy:
+            if self.heavy_running >= self.heavy_limit:
+                raise BusyError(
+                    f"{self.heavy_running} large solves are admitted, the limit is "
+                    f"{self.heavy_limit}: retry shortly",
+                    field="request",
+                )
+            self.heavy_running += 1
+            return
         if self.running >= self.limit:
             raise BusyError(
                 f"{self.running} solves are running, the limit is {self.limit}: retry shortly",
@@ -87,8 +99,11 @@ class SolveGate:
             )
         self.running += 1
 
-    def release(self) -> None:
-        self.running -= 1
+    def release(self, heavy: bool = False) -> None:
+        if heavy:
+            self.heavy_running -= 1
+        else:
+            self.running -= 1
 
     def stop(self) -> None:
         """Admit nothing more (shutdown): every new solve gets 503 with Retry-After."""
@@ -102,12 +117,12 @@ class SolveGate:
 
     @asynccontextmanager
     async def slot(self, heavy: bool = False) -> AsyncIterator[None]:
-        self.acquire()
+        self.acquire(heavy)
         try:
             async with self.turn(heavy):
                 yield
         finally:
-            self.release()
+            self.release(heavy)
 
 
 class NoProgress:
@@ -452,14 +467,14 @@ def create_app(container: Container) -> Litestar:
                         command, progress, None, "store", portfolio_id, cancel
                     )
             finally:
-                gate.release()
+                gate.release(heavy)
             return run_id
 
-        gate.acquire()
+        gate.acquire(heavy)
         try:
             job = await state.jobs.start(work, data.session_id, owner)
         except Exception:
-            gate.release()
+            gate.release(heavy)
             raise
         key = job["session_id"]
         return Response(

@@ -40,11 +40,14 @@ class Drain:
                 jobs.cancel_all()
                 await jobs.drain()
             await asyncio.sleep(flush_s)  # sockets send their final events and close
+            loop.remove_signal_handler(signal.SIGTERM)
             signal.signal(signal.SIGTERM, previous)
             previous(signal.SIGTERM, None)
 
         def on_term() -> None:
-            loop.remove_signal_handler(signal.SIGTERM)
+            # Further SIGTERMs (systemd signals every process, then uvicorn's parent does too)
+            # must not kill the drain half-way: they are ignored until it hands over.
+            loop.add_signal_handler(signal.SIGTERM, lambda: None)
             self._task = loop.create_task(drain())
 
         try:

@@ -2,6 +2,7 @@
 on every route (HTTP and WebSocket). Runs on SQLite and PostgreSQL."""
 
 import asyncio
+import time
 
 import pytest
 from litestar.exceptions import WebSocketDisconnect
@@ -69,6 +70,8 @@ def test_without_keys_the_api_is_open_and_with_one_it_is_closed(store) -> None:
         assert client.get("/api/portfolios", headers=_bearer(token)).status_code == 200
         assert main(["--database-url", store, "keys", "revoke", key_id]) == 0
         assert client.get("/api/portfolios", headers=_bearer(token)).status_code == 401
+        time.sleep(2.1)  # past the policy's cache: revoking every key must not reopen it
+        assert client.get("/api/portfolios").status_code == 401
 
 
 def test_auth_required_refuses_everyone_without_a_key(store, monkeypatch) -> None:

@@ -385,6 +385,15 @@ def test_prices_upload_csv_and_json_then_read_back(client) -> None:
     assert client.get("/api/prices/AAA?start=2030-01-01").status_code == 404
 
 
+def test_tickers_that_could_carry_markup_are_refused(client) -> None:
+    csv_body = "date,<svg onload=alert(1)>\n2024-01-02,10\n"
+    r = client.post("/api/prices", content=csv_body, headers={"content-type": "text/csv"})
+    assert r.status_code == 422
+    assert r.json()["field"] == "tickers"
+    long = [{"date": "2024-01-02", "ticker": "X" * 33, "close": 1.0}]
+    assert client.post("/api/prices", json=long).json()["field"] == "tickers"
+
+
 def test_price_reads_are_paginated(client) -> None:
     first = client.get("/api/prices/TEC01?limit=100")
     assert first.status_code == 200

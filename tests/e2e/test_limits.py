@@ -10,6 +10,7 @@ from litestar.testing import TestClient
 
 from adapters.migrations import upgrade
 from application.job_board import MemoryJobBoard
+from domain.errors import BusyError
 from entrypoints.container import Container
 from entrypoints.http.app import SolveGate, create_app
 from tests.e2e.test_serve import SLOW
@@ -95,3 +96,14 @@ def test_heavy_solves_have_their_own_lane() -> None:
         return order
 
     assert asyncio.run(go()) == ["h1 starts", "light", "h1 ends", "h2 starts", "h2 ends"]
+
+
+def test_admitted_heavy_work_never_fills_the_admission_of_small_requests() -> None:
+    gate = SolveGate(limit=1, cores=1, heavy_limit=2)
+    gate.acquire(heavy=True)
+    gate.acquire(heavy=True)
+    with pytest.raises(BusyError, match="large solves"):
+        gate.acquire(heavy=True)
+    gate.acquire()  # a small request is still admitted
+    with pytest.raises(BusyError, match="1 solves are running"):
+        gate.acquire()

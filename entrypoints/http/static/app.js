@@ -71,7 +71,12 @@ async function api(method, url, body, contentType = "application/json") {
     throw { field: "general", detail: `the server could not be reached (${error.message})` };
   }
   const text = await response.text();
-  const doc = text ? JSON.parse(text) : null;
+  let doc = null;
+  try {
+    doc = text ? JSON.parse(text) : null;
+  } catch {
+    doc = { detail: `${response.status} ${response.statusText} from the server (not JSON)` };
+  }
   if (response.status === 401) {
     $("key-form").hidden = false;
     $("api-key").focus();
@@ -272,8 +277,10 @@ function startPolling(statusUrl, onEvent) {
       onEvent(doc);
       if (FINAL.includes(doc.status)) return;
     } catch (problem) {
-      onEvent({ status: "failed", error: problem });
-      return;
+      if (!(problem.status >= 500)) { // a proxy's 502 while the server restarts: keep polling
+        onEvent({ status: "failed", error: problem });
+        return;
+      }
     }
     setTimeout(tick, 300);
   };
@@ -478,7 +485,12 @@ function renderWeights() {
   const body = $("weights-table").querySelector("tbody");
   body.replaceChildren(...weightRows().map((row) => {
     const tr = document.createElement("tr");
-    tr.innerHTML = `<td>${row.ticker}</td><td class="num">${pct(row.weight)}</td><td class="num">${row.risk == null ? "" : pct(row.risk, 1)}</td>`;
+    for (const [text, numeric] of [[row.ticker, false], [pct(row.weight), true], [row.risk == null ? "" : pct(row.risk, 1), true]]) {
+      const td = document.createElement("td");
+      td.textContent = text; // data, never markup: tickers come from shared uploads
+      if (numeric) td.className = "num";
+      tr.append(td);
+    }
     return tr;
   }));
   document.querySelectorAll("#weights-table th").forEach((th) => {
