@@ -149,11 +149,11 @@ class PostgresJobBoard:
     async def publish(self, states: list[State]) -> None:
         last = states[-1]
         async with _storage(), self._engine.begin() as connection:
-            await connection.execute(
+            cancel = await connection.execute(
                 text(
                     "UPDATE frontier_session SET state = CAST(:state AS json), status = :status,"
                     " updated_at = now(), ended_at = CASE WHEN :final THEN now() END"
-                    " WHERE session_id = :id"
+                    " WHERE session_id = :id RETURNING cancel_requested"
                 ),
                 {
                     "id": last["session_id"],
@@ -162,11 +162,17 @@ class PostgresJobBoard:
                     "final": last["status"] in FINAL,
                 },
             )
+            requested = cancel.scalar()
             for payload in _chunks(states):
                 await connection.execute(
                     text("SELECT pg_notify(:channel, :payload)"),
                     {"channel": CHANNEL, "payload": payload},
                 )
+        if requested and last["status"] not in FINAL:
+            # A cancel whose NOTIFY this process missed (its listener was reconnecting) is
+            # still in the row: every progress write of the running process picks it up.
+            for callback in self._cancel_callbacks:
+                callback(last["session_id"])
 
     async def get(self, session_id: str) -> State:
         async with _storage(), self._engine.connect() as connection:

@@ -66,7 +66,6 @@ class FrontierJobs:
     caller counts as one owner when keys are off)."""
 
     retry_s = 0.5
-    give_up_s = 120.0
 
     def __init__(self, board: JobBoard, max_per_owner: int = 4) -> None:
         self._board, self._max_per_owner = board, max_per_owner
@@ -80,8 +79,8 @@ class FrontierJobs:
 
     async def _write(self, running: _Running) -> None:
         """Publish changes in order, a batch at a time, until the final one. While the board's
-        database is unreachable the batch grows and is retried every ``retry_s`` (for at most
-        ``give_up_s``), so a database restart delays events but does not lose the final one."""
+        database is unreachable the batch grows and is retried, so a database restart delays
+        events but does not lose the final one."""
         failing_since: float | None = None
         loop = asyncio.get_running_loop()
         batch = [await running.pending.get()]
@@ -91,10 +90,10 @@ class FrontierJobs:
             try:
                 await self._board.publish(batch)
             except StorageUnavailableError:
+                # Never given up: the final state must land once the database is back, or the
+                # job would read "running" for good. The wait grows to 5 s between tries.
                 failing_since = failing_since or loop.time()
-                if loop.time() - failing_since > self.give_up_s:
-                    raise
-                await asyncio.sleep(self.retry_s)
+                await asyncio.sleep(min(5.0, self.retry_s * (1 + loop.time() - failing_since)))
                 continue
             failing_since = None
             if batch[-1]["status"] in FINAL:

@@ -38,7 +38,7 @@ class Drain:
             log.warning("SIGTERM: draining (grace %.1f s)", self.grace_s)
             if not await jobs.drain(self.grace_s):
                 jobs.cancel_all()
-                await jobs.drain()
+                await jobs.drain(self.grace_s)  # bounded: a database outage must not hang it
             await asyncio.sleep(flush_s)  # sockets send their final events and close
             loop.remove_signal_handler(signal.SIGTERM)
             signal.signal(signal.SIGTERM, previous)
