@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 import msgspec
 
 from domain.errors import StorageUnavailableError, UnauthorizedError
+from entrypoints.http.errors import PROBLEM, problem, problem_headers
 
 PROTECTED = ("/api", "/ws")
 
@@ -30,24 +31,17 @@ def _token(scope: dict[str, Any]) -> str:
     return ""
 
 
-async def _refuse(scope, receive, send, status: int, code: str, detail: str) -> None:
+async def _refuse(
+    scope, receive, send, status: int, code: str, detail: str, field: str = "authorization"
+) -> None:
     if scope["type"] == "websocket":
         await receive()  # websocket.connect
         await send({"type": "websocket.accept"})
         await send({"type": "websocket.close", "code": 4000 + status, "reason": detail[:120]})
         return
-    body = msgspec.json.encode(
-        {
-            "type": f"https://pfopt.dev/problems/{code}",
-            "title": code.replace("_", " "),
-            "status": status,
-            "code": code,
-            "detail": detail,
-            "field": "authorization" if status == 401 else "database",
-        }
-    )
-    headers = [(b"content-type", b"application/problem+json")]
-    headers.append((b"www-authenticate", b"Bearer") if status == 401 else (b"retry-after", b"5"))
+    body = msgspec.json.encode(problem(status, code, detail, field))
+    headers = [(b"content-type", PROBLEM.encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in problem_headers(status).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -71,7 +65,7 @@ def auth_middleware(app: Any) -> Any:
             await _refuse(scope, receive, send, 401, error.code, error.detail)
             return
         except StorageUnavailableError as error:
-            await _refuse(scope, receive, send, 503, error.code, error.detail)
+            await _refuse(scope, receive, send, 503, error.code, error.detail, "database")
             return
         await app(scope, receive, send)
 

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -38,8 +39,9 @@ STATUS: list[tuple[type[DomainError], int]] = [
 ]
 
 
-def _problem(status: int, code: str, detail: str, field: str | None = None) -> Response:
-    body = {
+def problem(status: int, code: str, detail: str, field: str | None = None) -> dict[str, Any]:
+    """The RFC 9457 body every refusal uses, from a handler or from raw ASGI middleware."""
+    body: dict[str, Any] = {
         "type": f"https://pfopt.dev/problems/{code}",
         "title": code.replace("_", " "),
         "status": status,
@@ -48,10 +50,22 @@ def _problem(status: int, code: str, detail: str, field: str | None = None) -> R
     }
     if field:
         body["field"] = field
-    headers = {"Retry-After": "5"} if status in (429, 503) else None
+    return body
+
+
+def problem_headers(status: int) -> dict[str, str]:
     if status == 401:
-        headers = {"WWW-Authenticate": "Bearer"}
-    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
+        return {"WWW-Authenticate": "Bearer"}
+    return {"Retry-After": "5"} if status in (429, 503) else {}
+
+
+def _problem(status: int, code: str, detail: str, field: str | None = None) -> Response:
+    return Response(
+        problem(status, code, detail, field),
+        status_code=status,
+        media_type=PROBLEM,
+        headers=problem_headers(status),
+    )
 
 
 def domain_error(_: Request, error: DomainError) -> Response:
