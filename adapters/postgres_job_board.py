@@ -50,6 +50,11 @@ def _chunks(states: list[State]) -> Iterator[str]:
         yield "[" + ",".join(chunk) + "]"
 
 
+def _decoded(state: Any) -> State:
+    """A ``json`` column read through ``text()`` comes back as a string (psycopg) or parsed."""
+    return json.loads(state) if isinstance(state, str) else state
+
+
 @asynccontextmanager
 async def _storage() -> AsyncIterator[None]:
     try:
@@ -184,8 +189,7 @@ class PostgresJobBoard:
             ).first()
         if row is None:
             raise unknown(session_id)
-        state = row[0]
-        return json.loads(state) if isinstance(state, str) else state
+        return _decoded(row[0])
 
     async def request_cancel(self, session_id: str) -> State:
         async with _storage(), self._engine.begin() as connection:
@@ -204,8 +208,7 @@ class PostgresJobBoard:
                 text("SELECT pg_notify(:channel, :payload)"),
                 {"channel": CHANNEL, "payload": json.dumps({"cancel": session_id})},
             )
-        state = row[0]
-        return json.loads(state) if isinstance(state, str) else state
+        return _decoded(row[0])
 
     def on_cancel(self, callback: Callable[[str], None]) -> None:
         self._cancel_callbacks.append(callback)

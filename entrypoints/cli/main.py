@@ -12,6 +12,7 @@ from rich.console import Console
 from adapters.csv_prices import write_prices
 from adapters.csv_tables import write_sector_map
 from adapters.sqlalchemy_store import default_database_url
+from application.api_keys import AuthPolicy, ManageKeys
 from application.compute_frontier import ComputeFrontierCommand
 from application.generate_sample_prices import GenerateSamplePricesCommand
 from application.manage_portfolios import ManagePortfolios
@@ -320,23 +321,20 @@ def serve(container: Container, host: str, port: int, workers: int) -> None:
 
 
 def _access_note(container: Container, host: str) -> str:
-    """Say at start-up who can use the server: keys required, or open to whoever reaches it."""
-    if container.config.auth_required():
-        return "API keys required (PFOPT_AUTH=required): create one with 'pfopt keys create'"
-    active = with_store(container, _any_key)
-    if active:
-        return "API keys required on /api and /ws (keys have been created; 'pfopt keys list')"
+    """Say at start-up who can use the server, by the same policy the server applies."""
+    required = container.config.auth_required()
+
+    async def enabled(uow) -> bool:
+        return await AuthPolicy(ManageKeys(uow), uow, required).enabled()
+
+    if with_store(container, enabled):
+        return "API keys required on /api and /ws (create or list them with 'pfopt keys')"
     loopback = host in ("127.0.0.1", "localhost", "::1")
     where = "this machine only" if loopback else f"anyone who can reach {host}"
     return (
         f"no API keys: the API is open to {where}; create a key ('pfopt keys create --name N') "
         "or set PFOPT_AUTH=required before exposing it"
     )
-
-
-async def _any_key(uow) -> bool:
-    async with uow() as u:
-        return bool(await u.keys.list())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,8 @@ from adapters.migrations import upgrade
 from application.job_board import MemoryJobBoard
 from domain.errors import BusyError
 from entrypoints.container import Container
-from entrypoints.http.app import SolveGate, create_app
+from entrypoints.http.app import create_app
+from entrypoints.http.gate import SolveGate
 from tests.e2e.test_serve import SLOW
 from tests.servers import load_sample_prices
 
