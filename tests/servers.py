@@ -32,7 +32,7 @@ def load_sample_prices(url: str, folder: Path, assets: int = 12) -> None:
 
 
 @contextmanager
-def serving(url: str, *extra: str) -> Iterator[str]:
+def serving(url: str, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """``pfopt --database-url URL serve --port P EXTRA...``; yields ``127.0.0.1:P`` once /health
     answers, stops the server afterwards."""
     port = free_port()
@@ -42,6 +42,7 @@ def serving(url: str, *extra: str) -> Iterator[str]:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=open(log, "a") if log else subprocess.PIPE,  # noqa: SIM115
+        env={**os.environ, **(env or {})},
     )
     address = f"127.0.0.1:{port}"
     try:

@@ -130,34 +130,30 @@ def test_sigterm_cancels_running_jobs_with_a_final_event_and_keeps_them_in_histo
 
     url = f"sqlite+aiosqlite:///{tmp_path}/term.db"
     load_sample_prices(url, tmp_path)
-    os.environ["PFOPT_SHUTDOWN_GRACE_S"] = "0.5"
-    os.environ["PFOPT_WS_IDLE_S"] = "20"
-    try:
-        with serving(url) as address:
-            r = httpx.post(
-                f"http://{address}/api/optimize/efficient-frontier",
-                json={**SLOW, "session_id": "term"},
-                timeout=30,
-            )
-            assert r.status_code == 202, r.text
-            pid = int(
-                subprocess.check_output(
-                    ["pgrep", "-f", f"serve --port {address.split(':')[1]}"]
-                ).split()[0]
-            )
+    settings = {"PFOPT_SHUTDOWN_GRACE_S": "0.5", "PFOPT_WS_IDLE_S": "20"}
+    with serving(url, env=settings) as address:
+        r = httpx.post(
+            f"http://{address}/api/optimize/efficient-frontier",
+            json={**SLOW, "session_id": "term"},
+            timeout=30,
+        )
+        assert r.status_code == 202, r.text
+        pid = int(
+            subprocess.check_output(
+                ["pgrep", "-f", f"serve --port {address.split(':')[1]}"]
+            ).split()[0]
+        )
 
-            async def follow() -> list[dict]:
-                async with websockets.connect(f"ws://{address}/ws/optimize/progress/term") as ws:
-                    events = []
-                    async for message in ws:
-                        events.append(json.loads(message))
-                        if len(events) == 2:
-                            os.kill(pid, 15)
-                    return events
+        async def follow() -> list[dict]:
+            async with websockets.connect(f"ws://{address}/ws/optimize/progress/term") as ws:
+                events = []
+                async for message in ws:
+                    events.append(json.loads(message))
+                    if len(events) == 2:
+                        os.kill(pid, 15)
+                return events
 
-            events = asyncio.run(follow())
-    finally:
-        del os.environ["PFOPT_SHUTDOWN_GRACE_S"], os.environ["PFOPT_WS_IDLE_S"]
+        events = asyncio.run(follow())
     assert events[-1]["status"] == "cancelled", events[-3:]
     out = subprocess.run(
         [PFOPT, "--database-url", url, "history", "--json"],
