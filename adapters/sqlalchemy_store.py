@@ -8,6 +8,7 @@ import datetime as dt
 import math
 import os
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -15,7 +16,19 @@ from typing import Any
 
 import numpy as np
 from platformdirs import user_data_dir
-from sqlalchemy import Float, cast, event, func, insert, select, text
+from sqlalchemy import (
+    Dialect,
+    Engine,
+    Float,
+    Table,
+    cast,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -60,17 +73,44 @@ def make_engine(url: str) -> AsyncEngine:
     if url.startswith("postgresql"):
         return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     engine = create_async_engine(url, connect_args={"timeout": 30})
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _pragmas(connection: Any, _: Any) -> None:
-        # WAL lets readers run beside the writer; synchronous=NORMAL syncs at checkpoints instead
-        # of every commit (a committed run survives a crash of pfopt, not of the machine's power).
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _sqlite_pragmas(connection: Any, _: Any) -> None:
+    # WAL lets readers run beside the writer; synchronous=NORMAL syncs at checkpoints instead
+    # of every commit (a committed run survives a crash of pfopt, not of the machine's power).
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+_TWINS: "weakref.WeakKeyDictionary[Engine, tuple[Engine, _PreparedInsert]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _twin(engine: AsyncEngine) -> "tuple[Engine, _PreparedInsert]":
+    """A synchronous engine on the same database with the history INSERT prepared for it, for
+    ``SqlAlchemyRunJournal`` (worker threads). One per async engine, made on first use and
+    disposed with it, so callers keep managing one engine. SQLite goes through the standard
+    library's driver, PostgreSQL through psycopg's synchronous connection."""
+    found = _TWINS.get(engine.sync_engine)
+    if found is not None:
+        return found
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        twin = create_engine(url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 30})
+        event.listen(twin, "connect", _sqlite_pragmas)
+    else:
+        twin = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8)
+    found = _TWINS[engine.sync_engine] = (
+        twin,
+        _PreparedInsert(OptimizationRow.__table__, twin.dialect),
+    )
+    event.listen(engine.sync_engine, "engine_disposed", lambda _: twin.dispose())
+    return found
 
 
 def new_id() -> str:
@@ -193,6 +233,21 @@ class SqlAlchemyPortfolioRepository:
         await self._session.flush()
 
 
+def _row(record: OptimizationRecord, owner: str | None) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "portfolio_id": record.portfolio_id,
+        "kind": record.kind,
+        "objective": record.objective,
+        "params_json": record.params,
+        "results_json": record.results,
+        "status": record.status,
+        "duration_ms": record.duration_ms,
+        "created_at": record.created_at or dt.datetime.now(dt.UTC),
+        "owner": owner,
+    }
+
+
 class SqlAlchemyOptimizationRepository:
     """``owner`` set: runs are written as that owner's and only theirs are found."""
 
@@ -203,23 +258,7 @@ class SqlAlchemyOptimizationRepository:
         """A Core INSERT: every API call writes one, and the ORM unit of work around a single
         new row cost about a millisecond more per request."""
         connection = await self._session.connection()
-        await connection.execute(
-            insert(OptimizationRow.__table__),
-            [
-                {
-                    "id": record.id,
-                    "portfolio_id": record.portfolio_id,
-                    "kind": record.kind,
-                    "objective": record.objective,
-                    "params_json": record.params,
-                    "results_json": record.results,
-                    "status": record.status,
-                    "duration_ms": record.duration_ms,
-                    "created_at": record.created_at or dt.datetime.now(dt.UTC),
-                    "owner": self._owner,
-                }
-            ],
-        )
+        await connection.execute(insert(OptimizationRow.__table__), [_row(record, self._owner)])
 
     async def get(self, optimization_id: str) -> OptimizationRecord:
         row = await self._session.get(OptimizationRow, optimization_id)
@@ -463,16 +502,75 @@ class SqlAlchemyUnitOfWork:
         if isinstance(error, OperationalError | DBAPIError) and not isinstance(
             error, IntegrityError
         ):
-            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
-            raise StorageUnavailableError(
-                f"the database is unavailable: {reason}", field="database"
-            ) from error
+            raise _unavailable(error) from error
 
     async def commit(self) -> None:
         try:
             await self._session.commit()
         except IntegrityError:
-            raise ConflictError("the change clashes with stored data", field="database") from None
+            raise _clash() from None
+
+
+def _unavailable(error: Exception) -> StorageUnavailableError:
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    return StorageUnavailableError(f"the database is unavailable: {reason}", field="database")
+
+
+def _clash() -> ConflictError:
+    return ConflictError("the change clashes with stored data", field="database")
+
+
+class _PreparedInsert:
+    """One INSERT of a whole row, compiled once for a dialect, with each column's bind
+    processor (JSON, dates) taken from SQLAlchemy's own types."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        compiled = insert(table).compile(dialect=dialect)
+        self.sql = compiled.string
+        self._processors = {
+            c.key: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns
+        }
+        self._order = compiled.positiontup if dialect.positional else None
+
+    def parameters(self, row: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        values = {
+            key: value if (process := self._processors[key]) is None else process(value)
+            for key, value in row.items()
+        }
+        return values if self._order is None else [values[key] for key in self._order]
+
+
+class SqlAlchemyRunJournal:
+    """History appends from worker threads: the prepared INSERT on a pooled driver connection
+    of the engine's synchronous twin (pre-pinged on PostgreSQL, so a restarted server is
+    reconnected). Going through the driver directly rather than ``Connection.execute`` saved
+    about 0.3 ms per API call on these machines (Connection set-up, statement cache lookup and
+    result handling, all measured cold between solves)."""
+
+    def __init__(self, engine: Engine, statement: _PreparedInsert, owner: str | None) -> None:
+        self.engine, self._statement, self._owner = engine, statement, owner
+
+    def append(self, record: OptimizationRecord) -> None:
+        driver = self.engine.dialect.loaded_dbapi
+        try:
+            connection = self.engine.raw_connection()
+        except (DBAPIError, driver.Error) as error:  # the pool re-raises the driver's own
+            raise _unavailable(error) from error
+        try:
+            cursor = connection.cursor()
+            cursor.execute(
+                self._statement.sql, self._statement.parameters(_row(record, self._owner))
+            )
+            cursor.close()
+            connection.commit()
+        except driver.IntegrityError:
+            connection.rollback()
+            raise _clash() from None
+        except driver.Error as error:
+            connection.invalidate(error)  # the pool replaces it; a later append reconnects
+            raise _unavailable(error) from error
+        finally:
+            connection.close()  # back to the pool
 
 
 class SqlAlchemyUnitOfWorkFactory:
@@ -490,3 +588,6 @@ class SqlAlchemyUnitOfWorkFactory:
 
     def for_owner(self, owner: str | None) -> "SqlAlchemyUnitOfWorkFactory":
         return SqlAlchemyUnitOfWorkFactory(self.engine, owner, self._sessions)
+
+    def journal(self) -> SqlAlchemyRunJournal:
+        return SqlAlchemyRunJournal(*_twin(self.engine), self.owner)

@@ -1,7 +1,8 @@
 """Run an optimization or a frontier on stored or supplied prices and keep it in history.
 
-The solve is CPU-bound and synchronous, so it runs in a worker thread; loading prices and
-saving the record go through the unit of work.
+The solve is CPU-bound and synchronous, so it runs in a worker thread, and the record is
+appended to history from that same thread (``RunJournal``); prices are loaded through the unit of
+work before.
 """
 
 import asyncio
@@ -9,7 +10,8 @@ import dataclasses
 import math
 import time
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from application.allocate import allocate
 from application.compute_frontier import ComputeFrontier, ComputeFrontierCommand, FrontierRun
@@ -28,6 +30,8 @@ from domain.objectives import Objective
 from domain.ports import PriceSource, RiskEstimator, Solver
 from domain.records import OptimizationRecord
 from domain.repositories import UnitOfWorkFactory
+
+R = TypeVar("R")
 
 
 def jsonable(value: Any) -> Any:
@@ -105,6 +109,9 @@ def _params(cmd: OptimizePortfolioCommand | ComputeFrontierCommand, source: str)
 
 
 class RecordedRuns:
+    """Each run is computed and appended to history in one worker thread (``RunJournal``), so
+    an API call costs one hop off the event loop and the record is committed before it returns."""
+
     def __init__(
         self,
         uow: UnitOfWorkFactory,
@@ -124,10 +131,16 @@ class RecordedRuns:
             )
         return HistoryPriceSource(history)
 
-    async def _save(self, record: OptimizationRecord) -> None:
-        async with self._uow() as uow:
-            await uow.optimizations.add(record)
-            await uow.commit()
+    async def _kept(self, run: Callable[[], tuple[R, OptimizationRecord]]) -> tuple[R, str]:
+        """``run`` in a worker thread, its record appended there; the result and the record id."""
+        journal = self._uow.journal()
+
+        def work() -> tuple[R, str]:
+            result, record = run()
+            journal.append(record)
+            return result, record.id
+
+        return await asyncio.to_thread(work)
 
     async def optimize(
         self,
@@ -136,23 +149,23 @@ class RecordedRuns:
         source_name: str = "store",
         portfolio_id: str | None = None,
     ) -> tuple[OptimizationResult, str]:
-        prices = await self._source(cmd, source)
-        use_case = OptimizePortfolio(prices, self._estimator, self._solver)
-        result = await asyncio.to_thread(use_case.execute, cmd)
-        a = result.allocation
-        results = _allocation_results(result)
-        record = OptimizationRecord(
-            str(uuid.uuid4()),
-            "single",
-            cmd.objective.name,
-            _params(cmd, source_name),
-            results,
-            a.status,
-            result.duration_ms,
-            portfolio_id,
-        )
-        await self._save(record)
-        return result, record.id
+        use_case = OptimizePortfolio(await self._source(cmd, source), self._estimator, self._solver)
+
+        def run() -> tuple[OptimizationResult, OptimizationRecord]:
+            result = use_case.execute(cmd)
+            record = OptimizationRecord(
+                str(uuid.uuid4()),
+                "single",
+                cmd.objective.name,
+                _params(cmd, source_name),
+                _allocation_results(result),
+                result.allocation.status,
+                result.duration_ms,
+                portfolio_id,
+            )
+            return result, record
+
+        return await self._kept(run)
 
     async def optimize_universe(
         self,
@@ -162,42 +175,39 @@ class RecordedRuns:
         risk_free_rate: float = 0.0,
     ) -> tuple[OptimizationResult, str]:
         """For callers who bring their own risk model (no prices involved)."""
-        started = time.perf_counter()
-        warnings: tuple[str, ...] = ()
-        if universe.factor_model is None:
-            cov, repair = ensure_psd(universe.covariance)
-            if repair:
-                universe = Universe(universe.tickers, universe.expected_returns, cov)
-                warnings = (repair,)
-        lc = compile_constraints(universe.tickers, constraints)
-        allocation = await asyncio.to_thread(
-            allocate, self._solver, universe, lc, objective, risk_free_rate, warnings
-        )
-        result = OptimizationResult(
-            objective, allocation, None, None, 0, (time.perf_counter() - started) * 1000.0
-        )
-        a = allocation
-        results = _allocation_results(result)
-        params = jsonable(
-            {
+
+        def run() -> tuple[OptimizationResult, OptimizationRecord]:
+            started = time.perf_counter()
+            model, warnings = universe, ()
+            if model.factor_model is None:
+                cov, repair = ensure_psd(model.covariance)
+                if repair:
+                    model = Universe(model.tickers, model.expected_returns, cov)
+                    warnings = (repair,)
+            lc = compile_constraints(model.tickers, constraints)
+            allocation = allocate(self._solver, model, lc, objective, risk_free_rate, warnings)
+            result = OptimizationResult(
+                objective, allocation, None, None, 0, (time.perf_counter() - started) * 1000.0
+            )
+            params = {
                 "source": "inline",
-                "tickers": list(universe.tickers),
+                "tickers": list(model.tickers),
                 "constraints": list(constraints),
                 "objective": objective,
                 "risk_free_rate": risk_free_rate,
             }
-        )
-        record = OptimizationRecord(
-            str(uuid.uuid4()),
-            "single",
-            objective.name,
-            params,
-            results,
-            a.status,
-            result.duration_ms,
-        )
-        await self._save(record)
-        return result, record.id
+            record = OptimizationRecord(
+                str(uuid.uuid4()),
+                "single",
+                objective.name,
+                jsonable(params),
+                _allocation_results(result),
+                allocation.status,
+                result.duration_ms,
+            )
+            return result, record
+
+        return await self._kept(run)
 
     async def frontier(
         self,
@@ -210,34 +220,40 @@ class RecordedRuns:
     ) -> tuple[FrontierRun, str]:
         prices = await self._source(cmd, source)
         use_case = ComputeFrontier(prices, self._estimator, self._frontier_solver, progress)
-        run = await asyncio.to_thread(use_case.execute, cmd, cancel)
-        f = run.frontier
-        results = jsonable(
-            {
-                "method": f.method,
-                "notes": list(f.notes),
-                "return_range": f.return_range,
-                "points": [_point(p, f.tickers) for p in f.points],
-                "max_sharpe": None if f.max_sharpe is None else _point(f.max_sharpe, f.tickers),
-                "min_variance": _point(f.min_variance, f.tickers),
-                "risk_free_rate": f.risk_free_rate,
-                "assets": {
-                    "tickers": list(run.assets.tickers),
-                    "volatilities": run.assets.volatilities.tolist(),
-                    "expected_returns": run.assets.expected_returns.tolist(),
-                },
-                "window": _window(run.start, run.end, run.n_observations),
-            }
-        )
-        record = OptimizationRecord(
-            str(uuid.uuid4()),
-            "frontier",
-            "frontier",
-            _params(cmd, source_name),
-            results,
-            f.status,
-            run.duration_ms,
-            portfolio_id,
-        )
-        await self._save(record)
-        return run, record.id
+
+        def run() -> tuple[FrontierRun, OptimizationRecord]:
+            done = use_case.execute(cmd, cancel)
+            record = OptimizationRecord(
+                str(uuid.uuid4()),
+                "frontier",
+                "frontier",
+                _params(cmd, source_name),
+                _frontier_results(done),
+                done.frontier.status,
+                done.duration_ms,
+                portfolio_id,
+            )
+            return done, record
+
+        return await self._kept(run)
+
+
+def _frontier_results(run: FrontierRun) -> dict[str, Any]:
+    f = run.frontier
+    return jsonable(
+        {
+            "method": f.method,
+            "notes": list(f.notes),
+            "return_range": f.return_range,
+            "points": [_point(p, f.tickers) for p in f.points],
+            "max_sharpe": None if f.max_sharpe is None else _point(f.max_sharpe, f.tickers),
+            "min_variance": _point(f.min_variance, f.tickers),
+            "risk_free_rate": f.risk_free_rate,
+            "assets": {
+                "tickers": list(run.assets.tickers),
+                "volatilities": run.assets.volatilities.tolist(),
+                "expected_returns": run.assets.expected_returns.tolist(),
+            },
+            "window": _window(run.start, run.end, run.n_observations),
+        }
+    )

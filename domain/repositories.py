@@ -114,8 +114,29 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
+class RunJournal(Protocol):
+    """Appends finished runs to history from the worker thread that computed them.
+
+    Synchronous on purpose: the run was just computed in that thread, so writing it there costs
+    no hop back to the event loop. Through the async unit of work every statement on SQLite is a
+    round trip to aiosqlite's thread, and one history write cost about 0.8 ms of an API call's
+    overhead; a synchronous insert and commit costs about 0.15 ms.
+    """
+
+    def append(self, record: OptimizationRecord) -> None:
+        """Commits the record as the owner's (see ``UnitOfWorkFactory.for_owner``) before it
+        returns. Raises ``StorageUnavailableError`` when the database cannot be reached and
+        ``ConflictError`` when the record clashes with stored data (its portfolio was deleted
+        meanwhile); nothing is written then."""
+        ...
+
+
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+    def journal(self) -> RunJournal:
+        """The history writer for worker threads, with this factory's owner."""
+        ...
 
     def for_owner(self, owner: str | None) -> "UnitOfWorkFactory":
         """Units of work that see and write only ``owner``'s portfolios and optimizations

@@ -1,6 +1,7 @@
 """In-memory fakes of every port, for unit tests of the domain and use cases."""
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -312,10 +313,11 @@ class InMemoryUnitOfWork:
 
     async def commit(self) -> None:
         self._store.portfolios = dict(self._portfolios)
-        self._store.optimizations = dict(self._optimizations)
+        # Merged, not replaced: a journal may have appended runs since this unit began.
+        self._store.optimizations = self._store.optimizations | self._optimizations
         self._store.prices = dict(self._prices)
         self._store.sectors = dict(self._sectors)
-        self._store.optimization_owners = dict(self._owners)
+        self._store.optimization_owners = self._store.optimization_owners | self._owners
         self._store.keys = dict(self._keys)
 
 
@@ -328,6 +330,27 @@ class InMemoryUnitOfWorkFactory:
 
     def for_owner(self, owner: str | None) -> "InMemoryUnitOfWorkFactory":
         return InMemoryUnitOfWorkFactory(self.store, owner)
+
+    def journal(self) -> "InMemoryRunJournal":
+        return InMemoryRunJournal(self.store, self.owner)
+
+
+class InMemoryRunJournal:
+    """Appends from worker threads; the lock stands in for the database's transaction."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, store: _Store, owner: str | None) -> None:
+        self._store, self._owner = store, owner
+
+    def append(self, record: OptimizationRecord) -> None:
+        stamped = replace(record, created_at=record.created_at or dt.datetime.now(dt.UTC))
+        with self._lock:
+            if record.id in self._store.optimizations:
+                raise ConflictError("the change clashes with stored data", field="database")
+            self._store.optimizations = self._store.optimizations | {record.id: stamped}
+            owners = self._store.optimization_owners | {record.id: self._owner}
+            self._store.optimization_owners = owners
 
 
 class InMemoryApiKeyRepository:

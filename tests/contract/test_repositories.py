@@ -266,3 +266,38 @@ def test_api_keys_add_list_revoke(uow) -> None:
     assert active and not still
     assert first.revoked_at is not None and again.revoked_at == first.revoked_at
     assert [(k.id, k.name, k.digest) for k in listed] == [("k1", "alice", "d" * 64)]
+
+
+def test_journal_appends_from_a_worker_thread_as_the_owner(uow) -> None:
+    """Runs are written from the solve's worker thread; units of work then see them, scoped to
+    the owner, and a repeated id is a conflict that leaves the first record as it was."""
+
+    async def work(f):
+        async with f() as u:
+            await u.portfolios.add(StoredPortfolio("p1", PORTFOLIO))
+            await u.commit()
+        alice = f.for_owner("alice")
+        await asyncio.to_thread(alice.journal().append, _record(1, "p1"))
+        await asyncio.to_thread(f.journal().append, _record(2, None))
+        clash = OptimizationRecord("r1", "single", "other", {}, {}, "failed", 1.0)
+        with pytest.raises(ConflictError):
+            await asyncio.to_thread(alice.journal().append, clash)
+        async with alice() as u:
+            mine = [r.id for r in await u.optimizations.list()]
+            first = await u.optimizations.get("r1")
+        async with f.for_owner("bob")() as u:
+            with pytest.raises(NotFoundError):
+                await u.optimizations.get("r1")
+        async with f() as u:
+            everything = [r.id for r in await u.optimizations.list("p1")]
+        return mine, first, everything
+
+    mine, first, everything = run(uow, work)
+    assert mine == ["r1"]
+    assert (first.objective, first.portfolio_id, first.results, first.created_at) == (
+        "max_sharpe",
+        "p1",
+        {"weights": {"AAA": 1.0}},
+        dt.datetime(2026, 1, 1, 0, 1, tzinfo=dt.UTC),
+    )
+    assert everything == ["r1"]
