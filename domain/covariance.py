@@ -17,6 +17,13 @@ def ensure_psd(covariance: FloatArray) -> tuple[FloatArray, str | None]:
     Frobenius norm (Higham 1988); the diagonal then moves slightly and the warning says how much.
     """
     symmetric = (covariance + covariance.T) / 2.0
+    try:
+        # A Cholesky factor exists only for a positive definite matrix, and finding one costs a
+        # fraction of the eigendecomposition: the common case needs no spectrum at all.
+        np.linalg.cholesky(symmetric)
+        return symmetric, None
+    except np.linalg.LinAlgError:
+        pass  # singular or indefinite: the spectrum decides
     eigenvalues, eigenvectors = np.linalg.eigh(symmetric)
     largest = max(float(eigenvalues[-1]), 0.0)
     smallest = float(eigenvalues[0])

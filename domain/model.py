@@ -76,11 +76,11 @@ class Universe:
                 f"expected_returns has {mu.shape[0]} values for {n} tickers",
                 field="expected_returns",
             )
-        for i, ticker in enumerate(names):
-            if not np.isfinite(mu[i]):
-                raise InvalidUniverseError(
-                    f"expected return of {ticker!r} is not finite", field="expected_returns"
-                )
+        if not np.isfinite(mu).all():  # one vectorized pass; the loop only names the culprit
+            ticker = names[int(np.argmin(np.isfinite(mu)))]
+            raise InvalidUniverseError(
+                f"expected return of {ticker!r} is not finite", field="expected_returns"
+            )
         if (covariance is None) == (factor_model is None):
             raise InvalidUniverseError(
                 "give either a covariance or a factor model", field="covariance"
@@ -123,17 +123,20 @@ def _checked(names: tuple[str, ...], covariance: object) -> FloatArray:
         raise InvalidUniverseError(
             f"covariance has shape {cov.shape}, expected ({n}, {n})", field="covariance"
         )
-    for i, ticker in enumerate(names):
-        if not np.all(np.isfinite(cov[i])):
-            raise InvalidUniverseError(
-                f"covariance row of {ticker!r} has NaN or inf", field="covariance"
-            )
-        if cov[i, i] < 0:
-            raise InvalidUniverseError(
-                f"variance of {ticker!r} is negative ({cov[i, i]:.3g})", field="covariance"
-            )
-    scale = max(float(np.max(np.abs(cov))), 1e-300)
-    if float(np.max(np.abs(cov - cov.T))) > SYMMETRY_TOLERANCE * scale:
+    finite = np.isfinite(cov).all(axis=1)
+    if not finite.all():
+        ticker = names[int(np.argmin(finite))]
+        raise InvalidUniverseError(
+            f"covariance row of {ticker!r} has NaN or inf", field="covariance"
+        )
+    variances = np.diagonal(cov)
+    if (variances < 0).any():
+        i = int(np.argmin(variances))
+        raise InvalidUniverseError(
+            f"variance of {names[i]!r} is negative ({variances[i]:.3g})", field="covariance"
+        )
+    scale = max(float(np.abs(cov).max()), 1e-300)
+    if float(np.abs(cov - cov.T).max()) > SYMMETRY_TOLERANCE * scale:
         raise InvalidUniverseError("covariance is not symmetric", field="covariance")
     return frozen_array((cov + cov.T) / 2.0)
 

@@ -47,3 +47,13 @@ def test_indefinite_matrix_is_clipped_with_a_warning() -> None:
     assert np.linalg.eigvalsh(repaired).min() >= -1e-12
     assert warning is not None and "not positive semi-definite" in warning
     assert "smallest eigenvalue -0.8" in warning
+
+
+def test_singular_psd_matrix_is_left_alone() -> None:
+    """Rank-deficient (more assets than observations) has no Cholesky factor but is PSD."""
+    few = RNG.normal(0.0, 0.01, size=(3, 6))
+    cov = np.cov(few, rowvar=False)
+    assert np.linalg.matrix_rank(cov) < 6
+    repaired, warning = ensure_psd(cov)
+    assert warning is None
+    np.testing.assert_array_equal(repaired, (cov + cov.T) / 2.0)
