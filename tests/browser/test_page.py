@@ -120,7 +120,9 @@ def test_frontier_run_hover_save_and_history(page, server) -> None:
     )
     rows = page.locator("#weights-table tbody tr")
     assert rows.count() == 10
-    weights = [float(r.split("\t")[1].split()[0]) for r in rows.all_inner_texts()]
+    # Cells by content (innerText of a row depends on layout, and was once read mid-render).
+    cells = page.locator("#weights-table tbody tr td:nth-child(2)").all_text_contents()
+    weights = [float(text.split()[0]) for text in cells]
     assert max(weights) <= 30.0 + 1e-6
     assert abs(sum(weights) - 100.0) < 0.1
     page.wait_for_selector("#risk-chart .bars path")

@@ -194,6 +194,7 @@ def test_random_problems_match_reference(problem) -> None:
     for target in np.linspace(lo, hi, 5)[1:-1]:
         a, b = ours.at_return(target), ref.at_return(target)
         assert _feasible(a.weights, lc)
-        np.testing.assert_allclose(a.weights, b.weights, atol=WEIGHT_TOL)
+        if b.status == "optimal":  # an inaccurate reference is only an upper bound on variance
+            np.testing.assert_allclose(a.weights, b.weights, atol=WEIGHT_TOL)
         va, vb = a.weights @ u.covariance @ a.weights, b.weights @ u.covariance @ b.weights
         assert va <= vb + 1e-12
