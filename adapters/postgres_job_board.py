@@ -10,6 +10,12 @@ notification too: the process running the job hears it and sets the job's flag.
 
 Payloads stay under PostgreSQL's 8000-byte NOTIFY limit by sending a batch of states as several
 JSON lists when needed (one state is about 150 bytes).
+
+A job holds a lease: the process running it renews ``updated_at`` every quarter of ``lease_s``,
+and any process fails a running job nobody renewed for ``lease_s`` (its process was killed or
+lost the machine), with a final event, so no job reads "running" for good. A process sweeps only
+after ``lease_s`` of reaching the database without a break: after an outage, the processes that
+are alive renew their jobs first.
 """
 
 import asyncio
@@ -23,7 +29,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from application.job_board import FINAL, State, Subscription, initial_state, taken, unknown
 from domain.errors import StorageUnavailableError
@@ -70,31 +76,111 @@ async def _storage() -> AsyncIterator[None]:
 
 class PostgresJobBoard:
     def __init__(
-        self, engine: AsyncEngine, url: str, ttl_s: float = 600.0, reconnect_s: float = 1.0
+        self,
+        engine: AsyncEngine,
+        url: str,
+        ttl_s: float = 600.0,
+        reconnect_s: float = 1.0,
+        lease_s: float = 30.0,
     ) -> None:
         self._engine = engine
         self._conninfo = (
             make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         )
-        self._ttl_s, self._reconnect_s = ttl_s, reconnect_s
+        self._ttl_s, self._reconnect_s, self._lease_s = ttl_s, reconnect_s, lease_s
         self._subscribers: dict[str, set[Subscription]] = {}
         self._cancel_callbacks: list[Callable[[str], None]] = []
-        self._listener: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
         self._listening = asyncio.Event()
+        self._mine: set[str] = set()
+        """Jobs running in this process, whose lease it renews."""
 
     async def open(self) -> None:
-        """Start the listener; wait (at most 10 s) until it listens, so that a subscriber that
-        arrives right after start-up hears every change."""
-        self._listener = asyncio.create_task(self._listen())
+        """Start the listener and the lease keeper; wait (at most 10 s) until the listener
+        listens, so that a subscriber that arrives right after start-up hears every change."""
+        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._keep())]
         try:
             await asyncio.wait_for(self._listening.wait(), timeout=10)
         except TimeoutError:
             log.warning("job board: not listening yet, the database is unreachable; retrying")
 
     async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            await asyncio.gather(self._listener, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _keep(self) -> None:
+        """Renew this process's leases every quarter lease; fail expired ones of any process
+        once this one has reached the database for a whole lease without a break."""
+        loop = asyncio.get_running_loop()
+        healthy_since: float | None = None
+        while True:
+            await asyncio.sleep(self._lease_s / 4)
+            try:
+                await self._renew()
+                healthy_since = healthy_since or loop.time()
+                if loop.time() - healthy_since >= self._lease_s:
+                    await self._fail_expired()
+            except StorageUnavailableError as error:
+                healthy_since = None
+                log.warning("job board: leases not renewed (%s)", error.detail)
+            except Exception:  # the keeper must outlive any one bad round
+                healthy_since = None
+                log.exception("job board: lease round failed")
+
+    async def _renew(self) -> None:
+        async with _storage(), self._engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE frontier_session SET updated_at = now()"
+                    " WHERE session_id = ANY(CAST(:ids AS text[])) AND ended_at IS NULL"
+                ),
+                {"ids": sorted(self._mine)},
+            )
+
+    async def _fail_expired(self) -> None:
+        """Running jobs whose lease ran out end as failed, with a final event to their
+        subscribers (rows another sweeper holds are skipped, not waited for)."""
+        async with _storage(), self._engine.begin() as connection:
+            rows = (
+                await connection.execute(
+                    text(
+                        "SELECT session_id, state FROM frontier_session WHERE ended_at IS NULL"
+                        " AND updated_at < now() - make_interval(secs => :lease)"
+                        " FOR UPDATE SKIP LOCKED"
+                    ),
+                    {"lease": self._lease_s},
+                )
+            ).all()
+            ended = [self._lost(_decoded(state)) for _, state in rows]
+            for state in ended:
+                await connection.execute(
+                    text(
+                        "UPDATE frontier_session SET state = CAST(:state AS json),"
+                        " status = 'failed', updated_at = now(), ended_at = now()"
+                        " WHERE session_id = :id"
+                    ),
+                    {"id": state["session_id"], "state": json.dumps(state)},
+                )
+            await self._notify(connection, ended)
+        for state in ended:
+            log.warning("job board: job %s lost its process; marked failed", state["session_id"])
+
+    def _lost(self, state: State) -> State:
+        detail = (
+            f"the server process running this job stopped (no sign of it for {self._lease_s:g}"
+            " s); start the frontier again"
+        )
+        error = {"code": "job_lost", "detail": detail, "field": "session_id"}
+        return {**state, "status": "failed", "error": error, "seq": state["seq"] + 1}
+
+    @staticmethod
+    async def _notify(connection: AsyncConnection, states: list[State]) -> None:
+        for payload in _chunks(states):
+            await connection.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": CHANNEL, "payload": payload},
+            )
 
     async def _listen(self) -> None:
         while True:
@@ -149,6 +235,7 @@ class PostgresJobBoard:
                 )
         except IntegrityError:
             raise taken(session_id) from None
+        self._mine.add(session_id)
         return state
 
     async def publish(self, states: list[State]) -> None:
@@ -168,11 +255,9 @@ class PostgresJobBoard:
                 },
             )
             requested = cancel.scalar()
-            for payload in _chunks(states):
-                await connection.execute(
-                    text("SELECT pg_notify(:channel, :payload)"),
-                    {"channel": CHANNEL, "payload": payload},
-                )
+            await self._notify(connection, states)
+        if last["status"] in FINAL:
+            self._mine.discard(last["session_id"])
         if requested and last["status"] not in FINAL:
             # A cancel whose NOTIFY this process missed (its listener was reconnecting) is
             # still in the row: every progress write of the running process picks it up.

@@ -32,6 +32,7 @@ DEFAULTS = {
     "migrate": False,
     "chart_dpi": int(os.environ.get("PFOPT_CHART_DPI", "120")),
     "job_ttl_s": float(os.environ.get("PFOPT_JOB_TTL_S", "600")),
+    "job_lease_s": float(os.environ.get("PFOPT_JOB_LEASE_S", "30")),
     "ws_wait_s": float(os.environ.get("PFOPT_WS_WAIT_S", "3")),
     "ws_idle_s": float(os.environ.get("PFOPT_WS_IDLE_S", "300")),
     "max_jobs_per_owner": int(os.environ.get("PFOPT_MAX_JOBS_PER_OWNER", "4")),
@@ -40,11 +41,12 @@ DEFAULTS = {
 }
 
 
-def job_board_for(engine: AsyncEngine, url: str, ttl_s: float) -> JobBoard:
+def job_board_for(engine: AsyncEngine, url: str, ttl_s: float, lease_s: float) -> JobBoard:
     """Frontier jobs shared through PostgreSQL when the store is PostgreSQL (several server
-    processes), in memory otherwise (SQLite: one process)."""
+    processes, jobs of a dead one fail after ``lease_s``), in memory otherwise (SQLite: one
+    process)."""
     if url.startswith("postgresql"):
-        return PostgresJobBoard(engine, url, ttl_s=ttl_s)
+        return PostgresJobBoard(engine, url, ttl_s=ttl_s, lease_s=lease_s)
     return MemoryJobBoard(ttl_s=ttl_s)
 
 
@@ -77,4 +79,4 @@ class Container(containers.DeclarativeContainer):
     )
     import_prices = providers.Factory(ImportPrices)
     manage_portfolios = providers.Factory(ManagePortfolios)
-    job_board = providers.Factory(job_board_for, ttl_s=config.job_ttl_s)
+    job_board = providers.Factory(job_board_for, ttl_s=config.job_ttl_s, lease_s=config.job_lease_s)

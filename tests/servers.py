@@ -35,6 +35,15 @@ def load_sample_prices(url: str, folder: Path, assets: int = 12) -> None:
 def serving(url: str, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """``pfopt --database-url URL serve --port P EXTRA...``; yields ``127.0.0.1:P`` once /health
     answers, stops the server afterwards."""
+    with server_process(url, *extra, env=env) as (address, _):
+        yield address
+
+
+@contextmanager
+def server_process(
+    url: str, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``serving`` that also yields the process (a test may kill it)."""
     port = free_port()
     log = os.environ.get("PFOPT_TEST_SERVER_LOG")  # keep the server's stderr for a post-mortem
     process = subprocess.Popen(
@@ -56,7 +65,7 @@ def serving(url: str, *extra: str, env: dict[str, str] | None = None) -> Iterato
             assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
             assert time.monotonic() < deadline, "server did not come up in 120 s"
             time.sleep(0.2)
-        yield address
+        yield address, process
     finally:
         process.terminate()
         process.wait(timeout=30)
