@@ -28,7 +28,7 @@ from domain.linear import compile_constraints
 from domain.model import Universe
 from domain.objectives import Objective
 from domain.ports import PriceSource, RiskEstimator, Solver
-from domain.records import OptimizationRecord
+from domain.records import OptimizationRecord, RunKind
 from domain.repositories import UnitOfWorkFactory
 
 R = TypeVar("R")
@@ -92,20 +92,23 @@ def _allocation_results(result: OptimizationResult) -> dict[str, Any]:
 
 
 def _params(cmd: OptimizePortfolioCommand | ComputeFrontierCommand, source: str) -> dict:
-    return jsonable(
-        {
-            "source": source,
-            "tickers": list(cmd.portfolio.tickers),
-            "constraints": list(cmd.portfolio.constraints),
-            "estimation": cmd.estimation,
-            "risk_free_rate": cmd.risk_free_rate,
-            **(
-                {"objective": cmd.objective}
-                if isinstance(cmd, OptimizePortfolioCommand)
-                else {"n_points": cmd.n_points}
-            ),
-        }
-    )
+    """What the run was asked, before ``jsonable`` (which runs in the worker thread)."""
+    return {
+        "source": source,
+        "tickers": list(cmd.portfolio.tickers),
+        "constraints": list(cmd.portfolio.constraints),
+        "estimation": cmd.estimation,
+        "risk_free_rate": cmd.risk_free_rate,
+        **(
+            {"objective": cmd.objective}
+            if isinstance(cmd, OptimizePortfolioCommand)
+            else {"n_points": cmd.n_points}
+        ),
+    }
+
+
+Outcome = tuple[R, dict[str, Any], str, float]
+"""What a run returns: its result, the results to keep (JSON-ready), status, duration in ms."""
 
 
 class RecordedRuns:
@@ -131,12 +134,30 @@ class RecordedRuns:
             )
         return HistoryPriceSource(history)
 
-    async def _kept(self, run: Callable[[], tuple[R, OptimizationRecord]]) -> tuple[R, str]:
-        """``run`` in a worker thread, its record appended there; the result and the record id."""
+    async def _kept(
+        self,
+        run: Callable[[], Outcome[R]],
+        kind: RunKind,
+        objective: str,
+        params: dict[str, Any],
+        portfolio_id: str | None = None,
+    ) -> tuple[R, str]:
+        """``run`` in a worker thread and its record appended there; the result and the
+        record's id."""
         journal = self._uow.journal()
 
         def work() -> tuple[R, str]:
-            result, record = run()
+            result, results, status, duration_ms = run()
+            record = OptimizationRecord(
+                str(uuid.uuid4()),
+                kind,
+                objective,
+                jsonable(params),
+                results,
+                status,
+                duration_ms,
+                portfolio_id,
+            )
             journal.append(record)
             return result, record.id
 
@@ -151,21 +172,12 @@ class RecordedRuns:
     ) -> tuple[OptimizationResult, str]:
         use_case = OptimizePortfolio(await self._source(cmd, source), self._estimator, self._solver)
 
-        def run() -> tuple[OptimizationResult, OptimizationRecord]:
+        def run() -> Outcome[OptimizationResult]:
             result = use_case.execute(cmd)
-            record = OptimizationRecord(
-                str(uuid.uuid4()),
-                "single",
-                cmd.objective.name,
-                _params(cmd, source_name),
-                _allocation_results(result),
-                result.allocation.status,
-                result.duration_ms,
-                portfolio_id,
-            )
-            return result, record
+            return result, _allocation_results(result), result.allocation.status, result.duration_ms
 
-        return await self._kept(run)
+        params = _params(cmd, source_name)
+        return await self._kept(run, "single", cmd.objective.name, params, portfolio_id)
 
     async def optimize_universe(
         self,
@@ -176,7 +188,7 @@ class RecordedRuns:
     ) -> tuple[OptimizationResult, str]:
         """For callers who bring their own risk model (no prices involved)."""
 
-        def run() -> tuple[OptimizationResult, OptimizationRecord]:
+        def run() -> Outcome[OptimizationResult]:
             started = time.perf_counter()
             model, warnings = universe, ()
             if model.factor_model is None:
@@ -186,28 +198,18 @@ class RecordedRuns:
                     warnings = (repair,)
             lc = compile_constraints(model.tickers, constraints)
             allocation = allocate(self._solver, model, lc, objective, risk_free_rate, warnings)
-            result = OptimizationResult(
-                objective, allocation, None, None, 0, (time.perf_counter() - started) * 1000.0
-            )
-            params = {
-                "source": "inline",
-                "tickers": list(model.tickers),
-                "constraints": list(constraints),
-                "objective": objective,
-                "risk_free_rate": risk_free_rate,
-            }
-            record = OptimizationRecord(
-                str(uuid.uuid4()),
-                "single",
-                objective.name,
-                jsonable(params),
-                _allocation_results(result),
-                allocation.status,
-                result.duration_ms,
-            )
-            return result, record
+            duration_ms = (time.perf_counter() - started) * 1000.0
+            result = OptimizationResult(objective, allocation, None, None, 0, duration_ms)
+            return result, _allocation_results(result), allocation.status, duration_ms
 
-        return await self._kept(run)
+        params = {
+            "source": "inline",
+            "tickers": list(universe.tickers),
+            "constraints": list(constraints),
+            "objective": objective,
+            "risk_free_rate": risk_free_rate,
+        }
+        return await self._kept(run, "single", objective.name, params)
 
     async def frontier(
         self,
@@ -221,21 +223,12 @@ class RecordedRuns:
         prices = await self._source(cmd, source)
         use_case = ComputeFrontier(prices, self._estimator, self._frontier_solver, progress)
 
-        def run() -> tuple[FrontierRun, OptimizationRecord]:
+        def run() -> Outcome[FrontierRun]:
             done = use_case.execute(cmd, cancel)
-            record = OptimizationRecord(
-                str(uuid.uuid4()),
-                "frontier",
-                "frontier",
-                _params(cmd, source_name),
-                _frontier_results(done),
-                done.frontier.status,
-                done.duration_ms,
-                portfolio_id,
-            )
-            return done, record
+            return done, _frontier_results(done), done.frontier.status, done.duration_ms
 
-        return await self._kept(run)
+        params = _params(cmd, source_name)
+        return await self._kept(run, "frontier", "frontier", params, portfolio_id)
 
 
 def _frontier_results(run: FrontierRun) -> dict[str, Any]:
