@@ -11,20 +11,17 @@ import argparse
 import asyncio
 import http.client
 import json
-import os
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import numpy as np
 
+from adapters.migrations import upgrade
 from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.allocate import allocate
 from domain.constraints import Budget, LongOnly, WeightBounds
@@ -33,8 +30,7 @@ from domain.objectives import MaxSharpe
 from domain.records import OptimizationRecord
 from entrypoints.container import Container
 from tests.conftest import random_universe
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import serving
 
 
 def _body(universe) -> dict:
@@ -165,34 +161,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
     universe = random_universe(20, seed=2026)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     folder = tempfile.mkdtemp()
-    env = {**os.environ, "PFOPT_MAX_CONCURRENT_SOLVES": str(args.clients)}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "pfopt"),
-            "--database-url",
-            f"sqlite+aiosqlite:///{folder}/bench.db",
-            "--migrate",
-            "serve",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    url = f"sqlite+aiosqlite:///{folder}/bench.db"
+    upgrade(url)
+    limits = {"PFOPT_MAX_CONCURRENT_SOLVES": str(args.clients)}
+    with serving(url, env=limits) as address:
+        base, port = f"http://{address}", int(address.rsplit(":", 1)[1])
         body = _body(universe)
         asyncio.run(load(base, body, 32, args.clients))  # warm-up
         sequential(port, universe, 50)  # warm-up
@@ -200,9 +174,6 @@ def main() -> None:
         started = time.perf_counter()
         latencies, errors = asyncio.run(load(base, body, args.requests, args.clients))
         elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     bare = statistics.median(bare_times)
     alone, overheads = clients["lean"]
     sequential_p50, overhead_p50 = statistics.median(alone), statistics.median(overheads)
