@@ -108,13 +108,19 @@ class LeanClient:
         self._socket.close()
 
 
+BLOCK = 25
+"""Runs of this many bare solves, then as many requests from each client, in turn: short enough
+that all three see the machine in the same state, long enough that the client's own solves do
+not leave every request's caches cold."""
+
+
 def sequential(
     port: int, universe, requests: int
 ) -> tuple[list[float], dict[str, tuple[list[float], list[float]]]]:
-    """Turns of a bare in-process solve and one request from each of two keep-alive clients,
-    so all three see the machine in the same state (its speed drifts by 2x over minutes here):
-    the bare solve times, and per client the latencies and each latency minus the solve time the
-    server reports for that request (its overhead)."""
+    """Blocks of bare in-process solves and of requests from each of two keep-alive clients,
+    in turn, so all see the machine in the same state (its speed drifts by 2x over minutes
+    here): the bare solve times, and per client the latencies and each latency minus the solve
+    time the server reports for that request (its overhead)."""
     path, payload = "/api/optimize/portfolio", json.dumps(_body(universe)).encode()
     solve, bare = bare_solver(universe), []
     lean, standard = LeanClient(port, path, payload), http.client.HTTPConnection("127.0.0.1", port)
@@ -125,15 +131,16 @@ def sequential(
         return response.status, json.loads(response.read())
 
     out: dict[str, tuple[list[float], list[float]]] = {"lean": ([], []), "http.client": ([], [])}
-    for _ in range(requests):
-        bare.append(solve())
+    for _ in range(max(1, requests // BLOCK)):
+        bare.extend(solve() for _ in range(BLOCK))
         for name, post in (("lean", lean.post), ("http.client", via_http_client)):
-            started = time.perf_counter()
-            status, doc = post()
-            elapsed = (time.perf_counter() - started) * 1000
-            assert status == 200, doc
-            out[name][0].append(elapsed)
-            out[name][1].append(elapsed - doc["duration_ms"])
+            for _ in range(BLOCK):
+                started = time.perf_counter()
+                status, doc = post()
+                elapsed = (time.perf_counter() - started) * 1000
+                assert status == 200, doc
+                out[name][0].append(elapsed)
+                out[name][1].append(elapsed - doc["duration_ms"])
     lean.close()
     standard.close()
     return bare, out
