@@ -129,6 +129,8 @@ class PostgresJobBoard:
                 log.exception("job board: lease round failed")
 
     async def _renew(self) -> None:
+        """Runs even with no job here: its success is what tells ``_keep`` the database is
+        reachable."""
         async with _storage(), self._engine.begin() as connection:
             await connection.execute(
                 text(

@@ -255,8 +255,8 @@ class SqlAlchemyOptimizationRepository:
         self._session, self._owner = session, owner
 
     async def add(self, record: OptimizationRecord) -> None:
-        """A Core INSERT: every API call writes one, and the ORM unit of work around a single
-        new row cost about a millisecond more per request."""
+        """A Core INSERT, for a record written inside a unit of work (runs themselves are
+        appended by ``SqlAlchemyRunJournal`` from the thread that computed them)."""
         connection = await self._session.connection()
         await connection.execute(insert(OptimizationRow.__table__), [_row(record, self._owner)])
 

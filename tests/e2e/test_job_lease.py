@@ -9,7 +9,7 @@ import signal
 import httpx
 import websockets
 
-from tests.e2e.test_serve import SLOW
+from tests.e2e.test_serve import start_slow
 from tests.servers import load_sample_prices, server_process, serving
 from tests.storage import fresh_database
 
@@ -32,12 +32,7 @@ def test_a_killed_servers_job_ends_failed_on_the_other_server(tmp_path) -> None:
     url = fresh_database("postgres", tmp_path)
     load_sample_prices(url, tmp_path)
     with server_process(url, env=LEASE) as (doomed, process), serving(url, env=LEASE) as other:
-        r = httpx.post(
-            f"http://{doomed}/api/optimize/efficient-frontier",
-            json={**SLOW, "session_id": "orphan"},
-            timeout=30,
-        )
-        assert r.status_code == 202, r.text
+        start_slow(doomed, "orphan")
         events = asyncio.run(_follow_then_kill(other, "orphan", process))
         assert process.returncode == -signal.SIGKILL
         final = events[-1]

@@ -88,6 +88,16 @@ SLOW = {  # a gross-leverage cap takes the CVXPY route: one conic solve per poin
 }
 
 
+def start_slow(address: str, session_id: str) -> None:
+    """Post the ``SLOW`` frontier under ``session_id`` to a running server (202 expected)."""
+    r = httpx.post(
+        f"http://{address}/api/optimize/efficient-frontier",
+        json={**SLOW, "session_id": session_id},
+        timeout=30,
+    )
+    assert r.status_code == 202, r.text
+
+
 async def follow_and_cancel(ws_base: str, http_base: str, session: str) -> list[dict]:
     """Subscribe, cancel after the first progress event, read to the final event."""
     async with websockets.connect(f"ws://{ws_base}/ws/optimize/progress/{session}") as ws:
@@ -104,12 +114,7 @@ async def follow_and_cancel(ws_base: str, http_base: str, session: str) -> list[
 
 
 def test_cancelling_a_running_frontier_stops_it(server: str) -> None:
-    r = httpx.post(
-        f"http://{server}/api/optimize/efficient-frontier",
-        json={**SLOW, "session_id": "slow"},
-        timeout=30,
-    )
-    assert r.status_code == 202, r.text
+    start_slow(server, "slow")
     events = asyncio.run(follow_and_cancel(server, server, "slow"))
     assert events[-1]["status"] == "cancelled", events
     state = httpx.get(f"http://{server}/api/optimize/efficient-frontier/slow", timeout=30).json()
@@ -132,12 +137,7 @@ def test_sigterm_cancels_running_jobs_with_a_final_event_and_keeps_them_in_histo
     load_sample_prices(url, tmp_path)
     settings = {"PFOPT_SHUTDOWN_GRACE_S": "0.5", "PFOPT_WS_IDLE_S": "20"}
     with serving(url, env=settings) as address:
-        r = httpx.post(
-            f"http://{address}/api/optimize/efficient-frontier",
-            json={**SLOW, "session_id": "term"},
-            timeout=30,
-        )
-        assert r.status_code == 202, r.text
+        start_slow(address, "term")
         pid = int(
             subprocess.check_output(
                 ["pgrep", "-f", f"serve --port {address.split(':')[1]}"]

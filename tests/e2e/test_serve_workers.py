@@ -9,7 +9,7 @@ import pytest
 import websockets
 
 from entrypoints.cli.main import main
-from tests.e2e.test_serve import SLOW, follow_and_cancel
+from tests.e2e.test_serve import SLOW, follow_and_cancel, start_slow
 from tests.servers import load_sample_prices, serving
 from tests.storage import fresh_database
 
@@ -52,12 +52,7 @@ def test_progress_of_a_job_reaches_a_socket_on_another_server(servers) -> None:
 
 def test_a_cancel_sent_to_another_server_stops_the_job(servers) -> None:
     pair, single = servers
-    r = httpx.post(
-        f"http://{single}/api/optimize/efficient-frontier",
-        json={**SLOW, "session_id": "far"},
-        timeout=30,
-    )
-    assert r.status_code == 202, r.text
+    start_slow(single, "far")
     events = asyncio.run(follow_and_cancel(pair, pair, "far"))
     assert events[-1]["status"] == "cancelled"
     state = httpx.get(f"http://{single}/api/optimize/efficient-frontier/far", timeout=30).json()
