@@ -5,8 +5,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from adapters.csv_prices import CsvPriceSource
+from adapters.cvxpy_solver import CvxpySolver
+from adapters.sklearn_risk import SklearnRiskEstimator
+from application.allocate import allocate
+from application.estimate_universe import EstimationSettings, estimate_universe
+from domain.constraints import Budget
+from domain.linear import compile_constraints
+from domain.objectives import MaxSharpe
 from entrypoints.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,25 +98,33 @@ def test_json_document_is_stable(data: Path, capsys) -> None:
     assert doc["window"]["n_observations"] == 1259
 
 
+def _weights(doc: dict) -> np.ndarray:
+    return np.array(list(doc["weights"].values()))
+
+
 @pytest.mark.parametrize(
     ("args", "check"),
     [
         (
+            # binds: the minimum-variance return on this data is below 0.12 (checked below)
             ["--objective", "target-return", "--target", "0.12"],
-            lambda d: d["expected_return"] >= 0.12 - 1e-9,
+            lambda d: d["expected_return"] == pytest.approx(0.12, abs=1e-9),
         ),
         (
             ["--objective", "target-risk", "--target", "0.2"],
-            lambda d: d["volatility"] <= 0.2 + 1e-7,
+            lambda d: d["volatility"] == pytest.approx(0.2, abs=1e-7),
         ),
         (
             ["--objective", "max-utility", "--risk-aversion", "4"],
             lambda d: d["parameters"] == {"risk_aversion": 4.0},
         ),
-        (["--max-weight", "0.2"], lambda d: max(d["weights"].values()) <= 0.2 + 1e-12),
         (
-            ["--allow-short", "--leverage", "1.4"],
-            lambda d: sum(abs(w) for w in d["weights"].values()) <= 1.4 + 1e-6,
+            # binds: the uncapped max Sharpe portfolio holds more than 0.2 of one asset
+            ["--max-weight", "0.2"],
+            lambda d: (
+                max(d["weights"].values()) == pytest.approx(0.2, abs=1e-9)
+                and min(d["weights"].values()) >= 0
+            ),
         ),
         (["--covariance", "sample", "--returns", "ema"], lambda d: d["status"] == "optimal"),
         (
@@ -118,7 +135,37 @@ def test_json_document_is_stable(data: Path, capsys) -> None:
     ],
 )
 def test_objectives_and_constraints(data: Path, capsys, args, check) -> None:
-    assert check(run_json(capsys, data, *args))
+    doc = run_json(capsys, data, *args)
+    assert check(doc)
+    assert sum(doc["weights"].values()) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_the_checked_constraints_bind_on_this_data(data: Path, capsys) -> None:
+    """Why the equalities above are the right checks: each constraint is active."""
+    floor = run_json(capsys, data, "--objective", "min-variance")
+    assert floor["expected_return"] < 0.12 - 1e-3
+    assert floor["volatility"] < 0.2 - 1e-3
+    assert max(run_json(capsys, data)["weights"].values()) > 0.2 + 1e-3
+    free = run_json(capsys, data, "--allow-short", "--leverage", "10")
+    assert np.abs(_weights(free)).sum() > 1.4 + 1e-3
+
+
+def test_shorts_with_a_leverage_cap_match_a_reference_solve(data: Path, capsys) -> None:
+    doc = run_json(capsys, data, "--allow-short", "--leverage", "1.4")
+    w = _weights(doc)
+    assert w.min() < -1e-3
+    assert np.abs(w).sum() == pytest.approx(1.4, abs=1e-6)  # binds (see the test above)
+    assert w.sum() == pytest.approx(1.0, abs=1e-9)
+    assert doc["solver"] in ("OSQP", "CLARABEL", "ECOS", "SCS")  # the engine declines a cap
+    estimated = estimate_universe(
+        CsvPriceSource(path=data / "prices.csv"), SklearnRiskEstimator(), None, EstimationSettings()
+    )
+    u = estimated.universe
+    lc = compile_constraints(u.tickers, [Budget(leverage=1.4)])
+    ref = allocate(CvxpySolver(chain=("CLARABEL",)), u, lc, MaxSharpe())
+    assert list(doc["weights"]) == list(u.tickers)
+    np.testing.assert_allclose(w, ref.weights, rtol=0, atol=1e-6)
+    assert doc["sharpe"] == pytest.approx(ref.metrics.sharpe, abs=1e-9)
 
 
 def test_sector_limits_are_respected(data: Path, capsys) -> None:

@@ -44,6 +44,13 @@ def test_optimize_on_stored_tickers_is_saved(client) -> None:
     doc = r.json()
     assert sum(doc["weights"].values()) == pytest.approx(1.0)
     assert max(doc["weights"].values()) <= 0.6 + 1e-12
+    # The cap does not bind on these three assets: the answer is the uncapped one.
+    assert max(doc["weights"].values()) < 0.6 - 0.1
+    uncapped = {k: v for k, v in body.items() if k != "constraints"}
+    free = client.post("/api/optimize/portfolio", json=uncapped).json()
+    assert free["weights"].keys() == doc["weights"].keys()
+    for ticker, weight in free["weights"].items():
+        assert doc["weights"][ticker] == pytest.approx(weight, abs=1e-12)
     saved = client.get(f"/api/optimizations/{doc['optimization_id']}").json()
     assert saved["results"]["weights"] == doc["weights"]
 
@@ -123,7 +130,9 @@ def test_portfolio_crud_and_optimize_by_id(client) -> None:
     assert client.get(f"/api/portfolios/{pid}").json()["sectors"] == {"TEC01": "Tech"}
     r = client.post("/api/optimize/portfolio", json={"portfolio_id": pid})
     assert r.status_code == 200, r.text
-    assert r.json()["weights"]["TEC01"] <= 0.2 + 1e-9
+    assert r.json()["weights"]["TEC01"] == pytest.approx(0.2, abs=1e-9)  # the sector cap binds
+    assert max(r.json()["weights"].values()) <= 0.5 + 1e-12
+    assert sum(r.json()["weights"].values()) == pytest.approx(1.0, abs=1e-9)
     assert (
         client.post("/api/portfolios", json={"name": "core", "tickers": ["A", "B"]}).status_code
         == 409

@@ -1,4 +1,6 @@
-"""Cross-check against PyPortfolioOpt on the same mu and covariance (long-only, budget)."""
+"""Cross-check against PyPortfolioOpt on the same mu and covariance (long-only, budget), on the
+default CVXPY chain and on the production solver (``ExactFirstSolver`` as the container builds
+it), which is also held to tight Clarabel."""
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from domain.model import Universe
 from domain.objectives import MaxSharpe, MinVariance, TargetReturn
 from domain.returns import simple_returns
 from tests.conftest import make_market, random_universe
+from tests.numerical.production import assert_engine, production_solver, reference_solver
 
 WEIGHT_TOL = 1e-4
 OBJECTIVE_RTOL = 1e-6
@@ -38,9 +41,25 @@ def universe(request) -> Universe:
     return DATASETS[request.param]()
 
 
-def _ours(u: Universe, objective):
-    lc = compile_constraints(u.tickers, [LongOnly()])
-    return allocate(CvxpySolver(), u, lc, objective).weights
+REFERENCE_TOL = 1e-6
+"""The production solver's exact answers against tight Clarabel (weights, absolute)."""
+
+
+@pytest.fixture(params=["cvxpy", "production"])
+def solve(request):
+    """Solve long-only on one solver; production answers are checked against the reference."""
+
+    def run(u: Universe, objective):
+        lc = compile_constraints(u.tickers, [LongOnly()])
+        if request.param == "cvxpy":
+            return allocate(CvxpySolver(), u, lc, objective).weights
+        allocation = allocate(production_solver(), u, lc, objective)
+        assert_engine(allocation, objective, lc)
+        reference = allocate(reference_solver(), u, lc, objective)
+        np.testing.assert_allclose(allocation.weights, reference.weights, atol=REFERENCE_TOL)
+        return allocation.weights
+
+    return run
 
 
 def _peer(u: Universe) -> EfficientFrontier:
@@ -51,18 +70,18 @@ def _variance(u: Universe, w) -> float:
     return float(w @ u.covariance @ w)
 
 
-def test_min_variance_matches(universe: Universe) -> None:
+def test_min_variance_matches(universe: Universe, solve) -> None:
     peer = np.array(list(_peer(universe).min_volatility().values()))
-    ours = _ours(universe, MinVariance())
+    ours = solve(universe, MinVariance())
     np.testing.assert_allclose(ours, peer, atol=WEIGHT_TOL)
     assert _variance(universe, ours) <= _variance(universe, peer) * (1 + OBJECTIVE_RTOL)
     assert _variance(universe, ours) == pytest.approx(_variance(universe, peer), rel=OBJECTIVE_RTOL)
 
 
-def test_max_sharpe_matches(universe: Universe) -> None:
+def test_max_sharpe_matches(universe: Universe, solve) -> None:
     rf = 0.02
     peer = np.array(list(_peer(universe).max_sharpe(risk_free_rate=rf).values()))
-    ours = _ours(universe, MaxSharpe(rf))
+    ours = solve(universe, MaxSharpe(rf))
     mu = universe.expected_returns
 
     def sharpe(w):
@@ -73,11 +92,11 @@ def test_max_sharpe_matches(universe: Universe) -> None:
     assert sharpe(ours) == pytest.approx(sharpe(peer), rel=OBJECTIVE_RTOL)
 
 
-def test_target_return_matches(universe: Universe) -> None:
+def test_target_return_matches(universe: Universe, solve) -> None:
     mu = universe.expected_returns
     target = float(np.quantile(mu, 0.8))
     peer = np.array(list(_peer(universe).efficient_return(target).values()))
-    ours = _ours(universe, TargetReturn(target))
+    ours = solve(universe, TargetReturn(target))
     np.testing.assert_allclose(ours, peer, atol=WEIGHT_TOL)
     assert mu @ ours >= target - 1e-9
     assert _variance(universe, ours) == pytest.approx(_variance(universe, peer), rel=OBJECTIVE_RTOL)

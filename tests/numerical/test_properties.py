@@ -1,4 +1,6 @@
-"""Property tests on random PSD problems: constraints hold, max Sharpe beats any feasible mix."""
+"""Property tests on random PSD problems: constraints hold, max Sharpe beats any feasible mix; on
+the default CVXPY chain and on the production solver (``ExactFirstSolver`` as the container
+builds it), whose answers are also held to tight Clarabel's objective values."""
 
 import numpy as np
 import pytest
@@ -13,8 +15,12 @@ from domain.errors import InfeasibleError
 from domain.linear import LinearConstraints, compile_constraints
 from domain.model import Universe
 from domain.objectives import MaxSharpe, MaxUtility, MinVariance, TargetReturn
+from tests.numerical.production import assert_engine, production_solver, reference_solver
 
 TOL = 1e-6
+OBJECTIVE_TOL = 1e-9
+"""Production objective values may trail tight Clarabel's by this much (absolute)."""
+SOLVERS = pytest.mark.parametrize("solver_name", ["cvxpy", "production"])
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -58,6 +64,28 @@ def _assert_feasible(w: np.ndarray, lc: LinearConstraints) -> None:
         assert np.abs(w).sum() <= lc.leverage + TOL
 
 
+def _solver(name: str):
+    return production_solver() if name == "production" else CvxpySolver()
+
+
+def _check_production(name: str, allocation, universe: Universe, lc, objective) -> None:
+    """The production answer came from the right engine and is no worse than the reference."""
+    if name != "production":
+        return
+    assert_engine(allocation, objective, lc)
+    reference = allocate(reference_solver(), universe, lc, objective)
+    mu, cov = universe.expected_returns, universe.covariance
+
+    def value(w):  # lower is better
+        if isinstance(objective, MaxSharpe):
+            return -(mu @ w - objective.risk_free_rate) / np.sqrt(w @ cov @ w)
+        if isinstance(objective, MaxUtility):
+            return -(mu @ w - objective.risk_aversion / 2 * (w @ cov @ w))
+        return w @ cov @ w
+
+    assert value(allocation.weights) <= value(reference.weights) + OBJECTIVE_TOL
+
+
 def _is_infeasible(lc: LinearConstraints, n: int) -> bool:
     try:
         extreme_portfolio(np.zeros(n), lc)
@@ -66,33 +94,37 @@ def _is_infeasible(lc: LinearConstraints, n: int) -> bool:
     return False
 
 
+@SOLVERS
 @SETTINGS
 @given(problems(), st.sampled_from(["min_variance", "max_utility", "target_return"]))
-def test_every_constraint_holds(problem, kind) -> None:
+def test_every_constraint_holds(solver_name, problem, kind) -> None:
     universe, lc = problem
     if kind == "target_return":
         objective = TargetReturn(float(np.median(universe.expected_returns)))
     else:
         objective = MinVariance() if kind == "min_variance" else MaxUtility(2.0)
     try:
-        allocation = allocate(CvxpySolver(), universe, lc, objective)
+        allocation = allocate(_solver(solver_name), universe, lc, objective)
     except InfeasibleError:
         if kind != "target_return":
             assert _is_infeasible(lc, universe.n_assets)
         return
     _assert_feasible(allocation.weights, lc)
+    _check_production(solver_name, allocation, universe, lc, objective)
 
 
+@SOLVERS
 @SETTINGS
 @given(problems())
-def test_max_sharpe_beats_200_random_feasible_portfolios(problem) -> None:
+def test_max_sharpe_beats_200_random_feasible_portfolios(solver_name, problem) -> None:
     universe, lc = problem
     try:
-        best = allocate(CvxpySolver(), universe, lc, MaxSharpe(0.0))
+        best = allocate(_solver(solver_name), universe, lc, MaxSharpe(0.0))
     except InfeasibleError:
         assert _is_infeasible(lc, universe.n_assets)
         return
     _assert_feasible(best.weights, lc)
+    _check_production(solver_name, best, universe, lc, MaxSharpe(0.0))
     rng = np.random.default_rng(0)
     vertices = np.array(
         [extreme_portfolio(rng.normal(size=universe.n_assets), lc) for _ in range(25)]
