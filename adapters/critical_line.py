@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from adapters.highs_lp import extreme_portfolio
+from domain.errors import UnboundedError
 from domain.linear import LinearConstraints
 from domain.risk_model import FactorModel
 from domain.types import FloatArray
@@ -348,6 +349,12 @@ class CriticalLinePath:
     segments: list[Segment]
     mu_scale: float
     cov_scale: float
+    complete: bool = True
+    """False when ``stop_down`` ended the trace: only the upper part of the frontier is there."""
+    unbounded: bool = False
+    """True when shorts without bounds make the expected return grow without limit along the
+    top segment (lam_hi = inf, w1 != 0): min variance, target returns and max Sharpe are still
+    finite, the frontier has no top."""
 
 
 def trace(
@@ -383,7 +390,10 @@ def trace(
         np.array([r.upper for r in lc.rows], dtype=float),
     )
     cap = 20 * (p.n + rows.shape[0]) + 100
-    vertex = extreme_portfolio(-expected_returns, lc)
+    try:
+        vertex = extreme_portfolio(-expected_returns, lc)
+    except UnboundedError:
+        return _trace_from_bottom(p, lc, cap, mu_scale, cov_scale)
     top = _primal(p, vertex, LAM_TOP, cap)
     up = _walk(p, top.copy(), LAM_TOP, 1.0, cap)
     if np.max(np.abs(up[-1].piece.w1)) > TOL * 100:
@@ -396,3 +406,15 @@ def trace(
     down = _walk(p, top, LAM_TOP, -1.0, cap, stop_down)
     segments = sorted(down + up, key=lambda seg: seg.lam_lo)
     return CriticalLinePath(segments, mu_scale, cov_scale)
+
+
+def _trace_from_bottom(
+    p: _Problem, lc: LinearConstraints, cap: int, mu_scale: float, cov_scale: float
+) -> CriticalLinePath:
+    """The path when no portfolio has the highest return (shorts with bounds missing on some
+    side): start at lam = 0 from any feasible portfolio (an LP with zero cost), solve the
+    minimum-variance problem there by the primal active-set method and walk up to infinity."""
+    feasible = extreme_portfolio(np.zeros(p.n), lc)
+    bottom = _primal(p, feasible, 0.0, cap)
+    up = _walk(p, bottom, 0.0, 1.0, cap)
+    return CriticalLinePath(up, mu_scale, cov_scale, unbounded=True)

@@ -65,8 +65,13 @@ class CriticalLineFrontier:
         lo = np.array([s.lam_lo for s in path.segments])
         self._r_lo = self._r0 + lo * self._r1
         top = path.segments[-1]
-        self._highest = float(
-            self._r0[-1] + (0.0 if math.isinf(top.lam_hi) else top.lam_hi) * self._r1[-1]
+        self._unbounded = path.unbounded
+        self._highest = (
+            math.inf
+            if path.unbounded
+            else float(
+                self._r0[-1] + (0.0 if math.isinf(top.lam_hi) else top.lam_hi) * self._r1[-1]
+            )
         )
 
     def return_range(self) -> ReturnRange:
@@ -104,9 +109,28 @@ class CriticalLineFrontier:
             found = segment_max_sharpe(seg, self._mu, risk_free_rate)
             if found is not None and (best is None or found[0] > best[0]):
                 best = (found[0], k, found[1])
+        if self._unbounded:
+            _check_attained(self._segments[-1].piece, self._mu, best)
         if best is None:
             raise _no_excess_return(risk_free_rate, self._highest)
         return self._at(best[1], best[2])
+
+
+def _check_attained(top: Piece, mu: FloatArray, best: tuple[float, int, float] | None) -> None:
+    """With the return unbounded, the Sharpe ratio tends to (mu'w1) / sqrt(w1'S w1) along the
+    top segment; if that limit beats every finite point, the maximum is never reached."""
+    slope, curvature = float(mu @ top.w1), float(top.w1 @ top.sw1)
+    if slope <= 0 or curvature <= 0:
+        return
+    limit = slope / math.sqrt(curvature)
+    if best is None or limit > best[0] * (1 + 1e-9):
+        raise InfeasibleError(
+            "max Sharpe is not reached: with shorts and no bounds the Sharpe ratio keeps rising "
+            "as the return grows without limit (the risk-free rate is at or above the "
+            "minimum-variance return); lower the risk-free rate, or set weight bounds or a "
+            "leverage cap",
+            field="risk_free_rate",
+        )
 
 
 def segment_max_sharpe(seg: Segment, mu: FloatArray, rf: float) -> tuple[float, float] | None:
