@@ -8,7 +8,7 @@ import numpy as np
 from domain.constraints import Constraint
 from domain.errors import InvalidUniverseError
 from domain.risk_model import FactorModel
-from domain.types import FloatArray, frozen_array
+from domain.types import FloatArray, frozen_array, numbers
 
 MIN_ASSETS = 2
 SYMMETRY_TOLERANCE = 1e-8
@@ -69,7 +69,7 @@ class Universe:
         factor_model: FactorModel | None = None,
     ):
         names = check_tickers(tickers)
-        mu = frozen_array(expected_returns, ndim=1)
+        mu = numbers(expected_returns, "expected_returns", 1)
         n = len(names)
         if mu.shape != (n,):
             raise InvalidUniverseError(
@@ -117,7 +117,7 @@ class Universe:
 
 
 def _checked(names: tuple[str, ...], covariance: object) -> FloatArray:
-    cov = np.array(covariance, dtype=np.float64)
+    cov = np.array(numbers(covariance, "covariance", 2))
     n = len(names)
     if cov.shape != (n, n):
         raise InvalidUniverseError(

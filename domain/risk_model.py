@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from domain.errors import InvalidUniverseError
-from domain.types import FloatArray, frozen_array
+from domain.types import FloatArray, frozen_array, numbers
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -22,9 +22,9 @@ class FactorModel:
     specific_variance: FloatArray
 
     def __init__(self, loadings: object, factor_covariance: object, specific_variance: object):
-        b = frozen_array(loadings, ndim=2)
-        f = np.atleast_2d(np.array(factor_covariance, dtype=float))
-        d = frozen_array(specific_variance, ndim=1)
+        b = numbers(loadings, "loadings", 2)
+        f = np.atleast_2d(numbers(factor_covariance, "factor_covariance", 2, scalar_ok=True))
+        d = numbers(specific_variance, "specific_variance", 1)
         n, k = b.shape
         if f.shape != (k, k):
             raise InvalidUniverseError(

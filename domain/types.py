@@ -16,3 +16,26 @@ def frozen_array(values: object, *, ndim: int | None = None) -> FloatArray:
         raise ValueError(f"expected a {ndim}-d array, got shape {array.shape}")
     array.setflags(write=False)
     return array
+
+
+def numbers(values: object, field: str, ndim: int, *, scalar_ok: bool = False) -> FloatArray:
+    """``values`` as a read-only float64 array of ``ndim`` dimensions (fewer with
+    ``scalar_ok``: a 1 x 1 matrix given as a number), or an
+    ``InvalidUniverseError`` naming ``field`` (a ragged matrix, text, the wrong nesting), so a
+    malformed array from a request body is a 4xx, never a traceback."""
+    from domain.errors import InvalidUniverseError  # errors imports nothing from here
+
+    shape = "a list of numbers" if ndim == 1 else "a matrix (equal-length rows of numbers)"
+    try:
+        array = np.array(values, dtype=np.float64, copy=True)
+    except (ValueError, TypeError):
+        raise InvalidUniverseError(
+            f"{field} must be {shape}: its rows differ in length or hold something else",
+            field=field,
+        ) from None
+    if array.ndim != ndim and not (scalar_ok and array.ndim < ndim):
+        raise InvalidUniverseError(
+            f"{field} must be {shape}, got an array of shape {array.shape}", field=field
+        )
+    array.setflags(write=False)
+    return array
