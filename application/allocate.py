@@ -15,7 +15,14 @@ from domain.feasibility import precheck
 from domain.linear import LinearConstraints
 from domain.metrics import PortfolioMetrics, universe_metrics
 from domain.model import Universe
-from domain.objectives import MaxSharpe, MinVariance, Objective, TargetReturn, TargetRisk
+from domain.objectives import (
+    MaxSharpe,
+    MinVariance,
+    Objective,
+    TargetReturn,
+    TargetRisk,
+    check_rate,
+)
 from domain.ports import Solver
 from domain.problem import Problem, SolverAttempt, SolveStatus
 from domain.types import FloatArray
@@ -96,6 +103,7 @@ def allocate(
     ``risk_free_rate`` (annualized decimal) is used for the reported Sharpe ratio; a
     ``MaxSharpe`` objective uses its own rate for both.
     """
+    check_rate(risk_free_rate)
     precheck(universe.tickers, constraints)
     _check_target(solver, universe, constraints, objective)
     solution = _solve(solver, Problem(universe, constraints, objective))
@@ -105,6 +113,15 @@ def allocate(
         notes.append(f"{solution.solver} reached only reduced accuracy (optimal_inaccurate)")
     rf = objective.risk_free_rate if isinstance(objective, MaxSharpe) else risk_free_rate
     metrics = universe_metrics(universe, weights, rf)
+    if (
+        isinstance(objective, TargetReturn)
+        and metrics.expected_return > objective.target_return + RETURN_TOLERANCE
+    ):
+        notes.append(
+            f"target return {_fmt(objective.target_return)} is below the minimum-variance "
+            f"portfolio's return ({_fmt(metrics.expected_return)}): the target does not bind, "
+            "so this is the minimum-variance portfolio"
+        )
     return Allocation(
         universe.tickers,
         weights,

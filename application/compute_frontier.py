@@ -34,6 +34,7 @@ from domain.frontier import (
 from domain.linear import LinearConstraints, compile_constraints
 from domain.metrics import universe_metrics
 from domain.model import Portfolio, Universe
+from domain.objectives import check_rate
 from domain.ports import PriceSource, RiskEstimator
 from domain.problem import Solution
 
@@ -46,6 +47,11 @@ class ComputeFrontierCommand:
     """Explicit target returns (annualized decimals) instead of an even grid of n_points."""
     risk_free_rate: float = 0.0
     estimation: EstimationSettings = field(default_factory=EstimationSettings)
+
+    def __post_init__(self) -> None:
+        """Checked when the command is made, so an HTTP job is refused before it starts."""
+        _check_points(self.n_points, self.targets)
+        check_rate(self.risk_free_rate)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -122,6 +128,7 @@ def trace_frontier(
     reachable one, the exact max-Sharpe and min-variance portfolios, progress after each point
     and a check for cancellation before each."""
     _check_points(n_points, targets)
+    check_rate(risk_free_rate)
     precheck(universe.tickers, lc)
     frontier = solver.prepare(universe, lc)
     span, grid = _targets(frontier, n_points, targets)

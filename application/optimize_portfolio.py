@@ -8,7 +8,7 @@ from application.allocate import Allocation, allocate
 from application.estimate_universe import EstimationSettings, estimate_universe
 from domain.linear import compile_constraints
 from domain.model import Portfolio
-from domain.objectives import MaxSharpe, Objective
+from domain.objectives import MaxSharpe, Objective, check_rate
 from domain.ports import PriceSource, RiskEstimator, Solver
 
 
@@ -19,6 +19,9 @@ class OptimizePortfolioCommand:
     estimation: EstimationSettings = field(default_factory=EstimationSettings)
     risk_free_rate: float = 0.0
     """Annualized decimal, for the reported Sharpe ratio (MaxSharpe uses its own rate)."""
+
+    def __post_init__(self) -> None:
+        check_rate(self.risk_free_rate)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -33,6 +33,17 @@ def check_range(value: Sequence[float], field: str) -> Range:
     return lower, upper
 
 
+def check_decimal_weight(value: float | None, name: str, field: str) -> None:
+    """A long-only weight (or a group's total) lies in [0, 1]: a bound above 1 is a percent
+    typed where a decimal was meant (25 for 25 %), which would silently mean "no cap"."""
+    if value is not None and math.isfinite(value) and abs(value) > 1.0:
+        raise InvalidConstraintError(
+            f"{name} is {value:g}, above 1: weights are decimals (0.25 means 25 %), and a "
+            f"long-only portfolio's weights lie between 0 and 1",
+            field=field,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Budget:
     """Fully invested (weights sum to 1), with an optional gross cap sum|w| <= leverage."""

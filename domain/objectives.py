@@ -12,6 +12,16 @@ def _finite(value: float, field: str) -> None:
         raise InvalidObjectiveError(f"{field} must be a finite number, got {value!r}", field=field)
 
 
+def check_rate(value: float, field: str = "risk_free_rate") -> None:
+    """An annualized rate is a decimal: above 1 (100 %/yr) it is a percent typed for a
+    decimal (4 for 4 %), which would leave no asset above the risk-free rate."""
+    _finite(value, field)
+    if abs(value) > 1.0:
+        raise InvalidObjectiveError(
+            f"{field} is {value:g}, above 1: rates are decimals (0.04 means 4 %/yr)", field=field
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class MinVariance:
     """The lowest-volatility fully invested portfolio under the constraints."""
@@ -54,7 +64,7 @@ class MaxSharpe:
     name = "max_sharpe"
 
     def __post_init__(self) -> None:
-        _finite(self.risk_free_rate, "risk_free_rate")
+        check_rate(self.risk_free_rate)
 
 
 @dataclass(frozen=True, slots=True)

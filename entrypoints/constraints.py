@@ -15,6 +15,7 @@ from domain.constraints import (
     LongOnly,
     Range,
     WeightBounds,
+    check_decimal_weight,
 )
 
 
@@ -31,6 +32,8 @@ def build_constraints(
     loadings: Mapping[str, Sequence[float]] | None = None,
     factor_limits: Mapping[str, Range] | None = None,
 ) -> tuple[Constraint, ...]:
+    if long_only:
+        _check_decimals(min_weight, max_weight, bounds or {}, sector_limits or {})
     out: list[Constraint] = [Budget(leverage)]
     if long_only:
         out.append(LongOnly())
@@ -43,3 +46,17 @@ def build_constraints(
     if factor_limits:
         out.append(FactorBounds(tuple(factors), loadings or {}, factor_limits))
     return tuple(out)
+
+
+def _check_decimals(
+    min_weight: float | None,
+    max_weight: float | None,
+    bounds: Mapping[str, Range],
+    sector_limits: Mapping[str, Range],
+) -> None:
+    check_decimal_weight(min_weight, "min_weight", "min_weight")
+    check_decimal_weight(max_weight, "max_weight", "max_weight")
+    for family, ranges in (("bounds", bounds), ("sector_limits", sector_limits)):
+        for name, pair in ranges.items():
+            for value in pair:
+                check_decimal_weight(value, f"{family}[{name}]", family)

@@ -9,10 +9,12 @@ from typing import Annotated, Literal
 import msgspec
 
 from application.estimate_universe import EstimationSettings
+from application.solver_settings import SolverSettings
 from domain.constraints import (
     Constraint,
 )
 from domain.errors import ValidationError
+from domain.estimation import DEFAULT_EMA_SPAN
 from domain.model import Asset, Portfolio, Universe
 from domain.objectives import (
     MaxSharpe,
@@ -22,6 +24,7 @@ from domain.objectives import (
     TargetReturn,
     TargetRisk,
 )
+from domain.returns import DEFAULT_MIN_OBSERVATIONS
 from domain.risk_model import FactorModel
 from entrypoints.constraints import build_constraints
 
@@ -71,6 +74,8 @@ class EstimationBody(Body):
     covariance: Literal["ledoit_wolf", "oas", "sample"] = "ledoit_wolf"
     returns: Literal["mean", "geometric", "ema"] = "mean"
     periods_per_year: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 252
+    ema_span: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = DEFAULT_EMA_SPAN
+    min_observations: Annotated[int, msgspec.Meta(ge=2, le=10_000_000)] = DEFAULT_MIN_OBSERVATIONS
     factors: Annotated[int, msgspec.Meta(ge=1)] | None = None
 
 
@@ -87,21 +92,10 @@ class SolverBody(Body):
     time_limit_s: Annotated[float, msgspec.Meta(gt=0)] | None = None
     chain: list[str] | None = None
 
-    def overrides(self) -> dict[str, object]:
-        """Container overrides for the solver provider (a named chain skips the exact engine,
-        as ``--solver-chain`` does on the CLI)."""
-        out: dict[str, object] = {}
-        if self.chain is not None:
-            out |= {"solver__exact_first": False, "solver__fallback__chain": self.chain}
-        if self.time_limit_s is not None:
-            if self.time_limit_s > MAX_TIME_LIMIT_S:
-                raise ValidationError(
-                    f"solver.time_limit_s is {self.time_limit_s:g} s; the limit is "
-                    f"{MAX_TIME_LIMIT_S:g} s (PFOPT_MAX_TIME_LIMIT_S)",
-                    field="time_limit_s",
-                )
-            out["solver__fallback__time_limit_s"] = self.time_limit_s
-        return out
+    def settings(self) -> SolverSettings:
+        """The run's solver settings, within the server's time-limit ceiling."""
+        chain = None if self.chain is None else tuple(self.chain)
+        return SolverSettings(chain, self.time_limit_s).capped(MAX_TIME_LIMIT_S)
 
 
 class OptimizeRequest(Body):
@@ -195,6 +189,8 @@ def to_estimation(
         covariance=body.covariance,
         returns=body.returns,
         periods_per_year=body.periods_per_year,
+        ema_span=body.ema_span,
+        min_observations=body.min_observations,
         factors=body.factors,
         start=start,
         end=end,
