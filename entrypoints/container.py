@@ -22,6 +22,8 @@ from application.import_prices import ImportPrices
 from application.job_board import JobBoard, MemoryJobBoard
 from application.manage_portfolios import ManagePortfolios
 from application.recorded_runs import RecordedRuns
+from application.solver_settings import SolverSettings
+from domain.repositories import UnitOfWorkFactory
 
 DEFAULTS = {
     "solver": {
@@ -50,33 +52,55 @@ def job_board_for(engine: AsyncEngine, url: str, ttl_s: float, lease_s: float) -
     return MemoryJobBoard(ttl_s=ttl_s)
 
 
+def single_solver(settings: SolverSettings, chain: list[str], time_limit_s: float):
+    """The single-optimization solver for ``settings`` over the configured defaults: the exact
+    engine first, CVXPY for the rest, or CVXPY alone on a chain the caller named."""
+    fallback = CvxpySolver(settings.chain or chain, settings.time_limit_s or time_limit_s)
+    exact = frontier_engine(SolverSettings(time_limit_s=settings.time_limit_s), chain, time_limit_s)
+    return ExactFirstSolver(exact, fallback, exact_first=settings.chain is None)
+
+
+def frontier_engine(settings: SolverSettings, chain: list[str], time_limit_s: float):
+    """The critical line, falling back to CVXPY on ``settings``' chain (or the default)."""
+    limit = settings.time_limit_s or time_limit_s
+    return CriticalLineFrontierSolver(CvxpyFrontierSolver(settings.chain or chain, limit))
+
+
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True, default=DEFAULTS)
     estimator = providers.ThreadSafeSingleton(SklearnRiskEstimator)
     csv_prices = providers.Factory(CsvPriceSource)
+    solver_settings = providers.Factory(SolverSettings)
     frontier_solver = providers.Factory(
-        CriticalLineFrontierSolver,
-        fallback=providers.Factory(
-            CvxpyFrontierSolver,
-            chain=config.solver.chain,
-            time_limit_s=config.solver.time_limit_s,
-        ),
+        frontier_engine,
+        settings=solver_settings,
+        chain=config.solver.chain,
+        time_limit_s=config.solver.time_limit_s,
     )
     solver = providers.Factory(
-        ExactFirstSolver,
-        exact=frontier_solver,
-        fallback=providers.Factory(
-            CvxpySolver, chain=config.solver.chain, time_limit_s=config.solver.time_limit_s
-        ),
+        single_solver,
+        settings=solver_settings,
+        chain=config.solver.chain,
+        time_limit_s=config.solver.time_limit_s,
     )
     generate_sample_prices = providers.Factory(GenerateSamplePrices)
     charts = providers.Factory(MatplotlibChartRenderer, dpi=config.chart_dpi)
     attribute_risk = providers.Factory(AttributeRisk, estimator=estimator)
-    # Storage use cases receive the unit-of-work factory per command: the CLI opens (and
-    # disposes) one engine per command inside its own event loop.
-    recorded_runs = providers.Factory(
-        RecordedRuns, estimator=estimator, solver=solver, frontier_solver=frontier_solver
-    )
     import_prices = providers.Factory(ImportPrices)
     manage_portfolios = providers.Factory(ManagePortfolios)
     job_board = providers.Factory(job_board_for, ttl_s=config.job_ttl_s, lease_s=config.job_lease_s)
+
+
+def recorded_runs(
+    container: Container, uow: UnitOfWorkFactory, settings: SolverSettings | None = None
+) -> RecordedRuns:
+    """Runs on ``uow`` with solvers for ``settings`` (the configured defaults when None).
+    Storage use cases receive the unit-of-work factory per command: the CLI opens (and
+    disposes) one engine per command."""
+    settings = settings or SolverSettings()
+    return RecordedRuns(
+        uow,
+        container.estimator(),
+        container.solver(settings=settings),
+        container.frontier_solver(settings=settings),
+    )

@@ -26,7 +26,7 @@ from entrypoints.cli.options import (
     build_objective,
     estimation_from,
     portfolio_from,
-    solver_overrides,
+    solver_settings_from,
     split_list,
     universe_options,
 )
@@ -35,7 +35,7 @@ from entrypoints.cli.render import print_frontier, print_optimization
 from entrypoints.cli.risk_command import risk
 from entrypoints.cli.store import prepare, with_store
 from entrypoints.cli.store_commands import db, history, portfolios, prices_group
-from entrypoints.container import Container
+from entrypoints.container import Container, recorded_runs
 from entrypoints.exports import frontier_csv
 from entrypoints.schemas import FrontierResponse, OptimizationResponse
 
@@ -196,7 +196,7 @@ def optimize(
 
     async def work(uow):
         source, name, portfolio, pid = await _portfolio(container, uow, prices, portfolio_ref, opts)
-        runs = container.recorded_runs(uow=uow, **solver_overrides(opts, "solver"))
+        runs = recorded_runs(container, uow, solver_settings_from(opts))
         command = OptimizePortfolioCommand(
             portfolio=portfolio,
             objective=goal,
@@ -258,9 +258,7 @@ def frontier(
             risk_free_rate=opts["risk_free"],
             estimation=estimation_from(opts),
         )
-        runs = container.recorded_runs(
-            uow=uow, **solver_overrides(opts, "frontier_solver__fallback")
-        )
+        runs = recorded_runs(container, uow, solver_settings_from(opts))
         with RichProgress() as progress:
             return await runs.frontier(command, progress, source, name, pid)
 

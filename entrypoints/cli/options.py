@@ -9,6 +9,7 @@ import click
 
 from adapters.csv_tables import read_factor_loadings, read_sector_map
 from application.estimate_universe import EstimationSettings
+from application.solver_settings import SolverSettings
 from domain.constraints import (
     Range,
 )
@@ -211,15 +212,7 @@ def estimation_from(opts: dict[str, Any]) -> EstimationSettings:
     )
 
 
-def solver_overrides(opts: dict[str, Any], provider: str) -> dict[str, Any]:
-    """Keyword arguments that reach the solver provider through the container."""
-    out: dict[str, Any] = {}
-    if provider == "solver":  # CVXPY behind the exact engine; a named chain skips the engine
-        provider = "solver__fallback"
-        if opts["solver_chain"] is not None:
-            out["solver__exact_first"] = False
-    if opts["solver_chain"] is not None:
-        out[f"{provider}__chain"] = split_list(opts["solver_chain"])
-    if opts["time_limit"] is not None:
-        out[f"{provider}__time_limit_s"] = opts["time_limit"]
-    return out
+def solver_settings_from(opts: dict[str, Any]) -> SolverSettings:
+    """``--solver-chain`` and ``--time-limit`` as the run's solver settings."""
+    chain = split_list(opts["solver_chain"])
+    return SolverSettings(None if chain is None else tuple(chain), opts["time_limit"])

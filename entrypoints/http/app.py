@@ -33,9 +33,10 @@ from application.job_board import FINAL, public
 from application.manage_portfolios import ManagePortfolios
 from application.optimize_portfolio import OptimizePortfolioCommand
 from application.recorded_runs import RecordedRuns, jsonable
+from application.solver_settings import SolverSettings
 from domain.errors import NotFoundError, StorageUnavailableError, ValidationError
 from domain.model import Portfolio
-from entrypoints.container import Container
+from entrypoints.container import Container, recorded_runs
 from entrypoints.exports import PriceRowBody, record_csv, rows_to_history
 from entrypoints.http.auth import auth_middleware
 from entrypoints.http.charts import render as render_chart
@@ -141,7 +142,7 @@ def create_app(container: Container) -> Litestar:
         return request.scope.get("pfopt_owner")
 
     def provide_runs(uow: Uow) -> RecordedRuns:
-        return container.recorded_runs(uow=uow)
+        return recorded_runs(container, uow)
 
     @get("/health")
     async def health(state: State) -> dict[str, str]:
@@ -165,8 +166,8 @@ def create_app(container: Container) -> Litestar:
                 "give exactly one of portfolio_id, tickers or inline", field="portfolio_id"
             )
         objective, rf = to_objective(data.objective), data.objective.risk_free_rate
-        if overrides := data.solver.overrides():
-            runs = container.recorded_runs(uow=uow, **overrides)
+        if (settings := data.solver.settings()) != SolverSettings():
+            runs = recorded_runs(container, uow, settings)
         if data.inline is not None:
             constraints = to_portfolio("inline", data.inline.tickers, data.constraints).constraints
             universe = to_universe(data.inline)
