@@ -161,6 +161,36 @@ def test_unknown_points_and_empty_universe_are_explained_in_place(page) -> None:
     assert "between 2 and 200" in page.locator("#error-points").inner_text()
 
 
+def test_targets_are_solved_exactly_by_the_server(page) -> None:
+    """A target return or risk selects the exact optimum for that target (not the nearest of
+    the 25 grid points), and a target out of reach shows the server's reason beside the field."""
+    _choose(page, TEN)
+    page.get_by_label("Max weight (%)").fill("30")
+    _run_and_wait(page)
+    between = page.evaluate(
+        "(pfopt.run.points[5].expected_return + pfopt.run.points[6].expected_return) / 2"
+    )
+    target = round(100 * between, 2)
+    page.get_by_label("Portfolio to select").select_option("target_return")
+    page.get_by_label("Target (%, annual)").fill(str(target))
+    page.get_by_label("Target (%, annual)").press("Tab")
+    summary = "document.getElementById('selected-summary').textContent"
+    page.wait_for_function(f"{summary}.startsWith('Return {target:.2f} %')")
+    exact = page.evaluate("pfopt.point.expected_return")
+    assert abs(exact - target / 100) < 1e-9
+    page.get_by_label("Target (%, annual)").fill("90")
+    page.get_by_label("Target (%, annual)").press("Tab")
+    page.wait_for_function("document.getElementById('error-target').textContent !== ''")
+    assert "above the highest return reachable" in page.locator("#error-target").inner_text()
+    risk = round(100 * page.evaluate("pfopt.run.points[8].volatility") + 0.01, 2)
+    page.get_by_label("Portfolio to select").select_option("target_risk")
+    page.get_by_label("Target (%, annual)").fill(str(risk))
+    page.get_by_label("Target (%, annual)").press("Tab")
+    page.wait_for_function(f"{summary}.includes('volatility {risk:.2f} %')")
+    assert page.locator("#error-target").inner_text() == ""
+    assert abs(page.evaluate("pfopt.point.volatility") - risk / 100) < 1e-7
+
+
 def test_falls_back_to_polling_when_the_socket_cannot_connect(page) -> None:
     page.route_web_socket("**/ws/optimize/progress/*", lambda ws: ws.close(code=1011))
     _choose(page, TEN[:4])

@@ -16,6 +16,8 @@ const state = {
   key: sessionStorage.getItem("pfopt-key") || "", // only when the server requires API keys
 };
 
+window.pfopt = state; // read-only view for the browser tests and the console
+
 const pct = (x, digits = 2) => (x == null ? "n/a" : `${(100 * x).toFixed(digits)} %`);
 const num = (id) => {
   const raw = $(id).value.trim();
@@ -423,7 +425,7 @@ function showRun(result, id) {
     const p = pointOf(ev.points[0]);
     if (p) selectPoint(p);
   });
-  selectPoint(pointForObjective(result));
+  showObjectivePoint();
 }
 
 function pointOf(plotted) {
@@ -435,14 +437,40 @@ function pointOf(plotted) {
   return null;
 }
 
-function pointForObjective(result) {
+async function showObjectivePoint() {
+  // The point the objective names: read off the run for min variance and max Sharpe; a target
+  // is solved exactly by the server on the run's universe (a grid point is only near it).
+  const result = state.run.result;
   const objective = $("objective").value;
-  const target = (num("target") ?? 0) / 100;
-  const nearest = (key) => state.run.points.reduce((best, p) => (Math.abs(p[key] - target) < Math.abs(best[key] - target) ? p : best));
-  if (objective === "min_variance") return result.min_variance;
-  if (objective === "target_return") return nearest("expected_return");
-  if (objective === "target_risk") return nearest("volatility");
-  return result.max_sharpe || result.min_variance;
+  $("error-target").textContent = "";
+  $("target").classList.remove("invalid");
+  if (objective === "target_return" || objective === "target_risk") {
+    const point = await solveTarget(objective, result.assets.tickers);
+    if (point) selectPoint(point);
+    return;
+  }
+  selectPoint(objective === "min_variance" ? result.min_variance : result.max_sharpe || result.min_variance);
+}
+
+async function solveTarget(kind, tickers) {
+  if (num("target") == null) {
+    showError("target", "give the target in percent");
+    return null;
+  }
+  const run = state.run;
+  const body = {
+    tickers,
+    objective: { kind, [kind]: num("target") / 100, risk_free_rate: (num("risk-free") ?? 0) / 100 },
+    constraints: constraintsFromForm(),
+    estimation: { covariance: $("covariance").value },
+  };
+  try {
+    const doc = await api("POST", "/api/optimize/portfolio", body);
+    return state.run === run ? { ...doc, target: kind } : null;
+  } catch (problem) {
+    if (state.run === run) showError("target", problem.detail);
+    return null;
+  }
 }
 
 async function selectPoint(point) {
@@ -608,8 +636,9 @@ function wire() {
   $("objective").addEventListener("change", () => {
     const v = $("objective").value;
     $("target").disabled = !(v === "target_return" || v === "target_risk");
-    if (state.run) selectPoint(pointForObjective(state.run.result));
+    if (state.run) showObjectivePoint();
   });
+  $("target").addEventListener("change", () => { if (state.run) showObjectivePoint(); });
   $("add-sector-limit").addEventListener("click", addSectorLimit);
   $("setup").addEventListener("submit", runFrontier);
   $("cancel").addEventListener("click", cancelJob);
