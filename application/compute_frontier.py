@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from application.estimate_universe import EstimationSettings, estimate_universe
+from application.estimate_universe import (
+    EstimatedUniverse,
+    EstimationSettings,
+    estimate_universe,
+)
 from domain.charts import AssetPoints, asset_points
 from domain.cleaning import clean_weights
 from domain.errors import (
@@ -59,8 +63,9 @@ class FrontierRun:
     """A frontier with the data window it was estimated on and the wall time it took."""
 
     frontier: FrontierResult
-    start: dt.date
-    end: dt.date
+    start: dt.date | None
+    end: dt.date | None
+    """The price window (None for a caller-supplied universe, which has no prices)."""
     n_observations: int
     warnings: tuple[str, ...]
     duration_ms: float
@@ -187,24 +192,42 @@ class ComputeFrontier:
         estimated = estimate_universe(
             self._prices, self._estimator, cmd.portfolio.tickers, cmd.estimation
         )
-        lc = compile_constraints(estimated.universe.tickers, cmd.portfolio.constraints)
-        result = trace_frontier(
-            self._solver,
-            estimated.universe,
-            lc,
-            n_points=cmd.n_points,
-            targets=cmd.targets,
-            risk_free_rate=cmd.risk_free_rate,
-            progress=self._progress,
-            cancel=cancel,
+        return frontier_run(
+            self._solver, estimated.universe, cmd, self._progress, cancel, estimated, started
         )
-        window = estimated.window
-        return FrontierRun(
-            result,
-            window.start,
-            window.end,
-            window.n_observations,
-            estimated.warnings,
-            (time.perf_counter() - started) * 1000.0,
-            asset_points(estimated.universe),
-        )
+
+
+def frontier_run(
+    solver: FrontierSolver,
+    universe: Universe,
+    cmd: ComputeFrontierCommand,
+    progress: ProgressReporter | None,
+    cancel: CancellationToken | None = None,
+    estimated: EstimatedUniverse | None = None,
+    started: float | None = None,
+    warnings: tuple[str, ...] = (),
+) -> FrontierRun:
+    """The frontier of ``universe`` under the command's constraints, with the window it was
+    estimated on (none for a caller's own risk model, ``estimated`` None)."""
+    started = time.perf_counter() if started is None else started
+    lc = compile_constraints(universe.tickers, cmd.portfolio.constraints)
+    result = trace_frontier(
+        solver,
+        universe,
+        lc,
+        n_points=cmd.n_points,
+        targets=cmd.targets,
+        risk_free_rate=cmd.risk_free_rate,
+        progress=progress,
+        cancel=cancel,
+    )
+    window = None if estimated is None else estimated.window
+    return FrontierRun(
+        result,
+        None if window is None else window.start,
+        None if window is None else window.end,
+        0 if window is None else window.n_observations,
+        warnings if estimated is None else estimated.warnings,
+        (time.perf_counter() - started) * 1000.0,
+        asset_points(universe),
+    )

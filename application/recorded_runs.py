@@ -14,7 +14,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from application.allocate import allocate
-from application.compute_frontier import ComputeFrontier, ComputeFrontierCommand, FrontierRun
+from application.compute_frontier import (
+    ComputeFrontier,
+    ComputeFrontierCommand,
+    FrontierRun,
+    frontier_run,
+)
 from application.history_source import HistoryPriceSource
 from application.optimize_portfolio import (
     OptimizationResult,
@@ -190,12 +195,7 @@ class RecordedRuns:
 
         def run() -> Outcome[OptimizationResult]:
             started = time.perf_counter()
-            model, warnings = universe, ()
-            if model.factor_model is None:
-                cov, repair = ensure_psd(model.covariance)
-                if repair:
-                    model = Universe(model.tickers, model.expected_returns, cov)
-                    warnings = (repair,)
+            model, warnings = _repaired(universe)
             lc = compile_constraints(model.tickers, constraints)
             allocation = allocate(self._solver, model, lc, objective, risk_free_rate, warnings)
             duration_ms = (time.perf_counter() - started) * 1000.0
@@ -229,6 +229,36 @@ class RecordedRuns:
 
         params = _params(cmd, source_name)
         return await self._kept(run, "frontier", "frontier", params, portfolio_id)
+
+    async def frontier_universe(
+        self,
+        universe: Universe,
+        cmd: ComputeFrontierCommand,
+        progress: ProgressReporter,
+        cancel: CancellationToken | None = None,
+    ) -> tuple[FrontierRun, str]:
+        """The frontier of a caller's own risk model (no prices involved); ``cmd`` carries the
+        constraints (on a portfolio of the universe's tickers), points and rate."""
+
+        def run() -> Outcome[FrontierRun]:
+            model, warnings = _repaired(universe)
+            done = frontier_run(
+                self._frontier_solver, model, cmd, progress, cancel, warnings=warnings
+            )
+            return done, _frontier_results(done), done.frontier.status, done.duration_ms
+
+        params = {**_params(cmd, "inline"), "estimation": None}
+        return await self._kept(run, "frontier", "frontier", params)
+
+
+def _repaired(universe: Universe) -> tuple[Universe, tuple[str, ...]]:
+    """A caller's dense covariance made PSD if it is not, with the warning saying so."""
+    if universe.factor_model is not None:
+        return universe, ()
+    cov, repair = ensure_psd(universe.covariance)
+    if not repair:
+        return universe, ()
+    return Universe(universe.tickers, universe.expected_returns, cov), (repair,)
 
 
 def _frontier_results(run: FrontierRun) -> dict[str, Any]:

@@ -17,18 +17,20 @@ Range: TypeAlias = tuple[float, float]
 """(lower, upper) in decimal weight; ``-inf``/``inf`` mean no bound on that side."""
 
 
-def check_range(value: Sequence[float], field: str) -> Range:
-    """Validate a (lower, upper) pair, naming ``field`` in the error."""
+def check_range(value: Sequence[float], name: str, field: str | None = None) -> Range:
+    """Validate a (lower, upper) pair, naming ``name`` in the message and ``field`` (``name``
+    when not given) as the field in error."""
+    field = field or name
     if len(value) != 2:
         raise InvalidConstraintError(
-            f"{field}: expected (lower, upper), got {value!r}", field=field
+            f"{name}: expected (lower, upper), got {value!r}", field=field
         )
     lower, upper = float(value[0]), float(value[1])
     if math.isnan(lower) or math.isnan(upper):
-        raise InvalidConstraintError(f"{field}: bounds must be numbers, got NaN", field=field)
+        raise InvalidConstraintError(f"{name}: bounds must be numbers, got NaN", field=field)
     if lower > upper:
         raise InvalidConstraintError(
-            f"{field}: lower bound {lower:g} is above upper bound {upper:g}", field=field
+            f"{name}: lower bound {lower:g} is above upper bound {upper:g}", field=field
         )
     return lower, upper
 
@@ -80,7 +82,7 @@ class WeightBounds:
             raise InvalidConstraintError("min_weight must be finite", field="min_weight")
         if self.max_weight is not None and not math.isfinite(self.max_weight):
             raise InvalidConstraintError("max_weight must be finite", field="max_weight")
-        check_range((lower, upper), "min_weight/max_weight")
+        check_range((lower, upper), "min_weight/max_weight", field="min_weight")
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,7 +119,7 @@ class FrontierResponse(msgspec.Struct, kw_only=True):
     min_variance: FrontierPointBody
     notes: list[str]
     warnings: list[str]
-    window: WindowBody
+    window: WindowBody | None
     duration_ms: float
     optimization_id: str | None = None
 
@@ -140,7 +140,9 @@ class FrontierResponse(msgspec.Struct, kw_only=True):
             min_variance=FrontierPointBody.from_domain(f.min_variance, f.tickers),
             notes=list(f.notes),
             warnings=list(run.warnings),
-            window=WindowBody(run.start.isoformat(), run.end.isoformat(), run.n_observations),
+            window=None
+            if run.start is None or run.end is None
+            else WindowBody(run.start.isoformat(), run.end.isoformat(), run.n_observations),
             duration_ms=round(run.duration_ms, 3),
             optimization_id=optimization_id,
         )

@@ -35,6 +35,7 @@ from application.optimize_portfolio import OptimizePortfolioCommand
 from application.recorded_runs import RecordedRuns, jsonable
 from application.solver_settings import SolverSettings
 from domain.errors import NotFoundError, StorageUnavailableError, ValidationError
+from domain.linear import compile_constraints
 from domain.model import Portfolio
 from entrypoints.container import Container, recorded_runs
 from entrypoints.exports import PriceRowBody, record_csv, rows_to_history
@@ -85,6 +86,19 @@ async def _portfolio(
         stored = await ManagePortfolios(uow).show(data.portfolio_id)
         return stored.portfolio, stored.id
     return to_portfolio("adhoc", data.tickers or [], data.constraints), None
+
+
+def _exactly_one(data: OptimizeRequest | FrontierRequest) -> None:
+    if sum(x is not None for x in (data.portfolio_id, data.tickers, data.inline)) != 1:
+        raise ValidationError(
+            "give exactly one of portfolio_id, tickers or inline", field="portfolio_id"
+        )
+
+
+def _inline_portfolio(data: OptimizeRequest | FrontierRequest) -> Portfolio:
+    """The request's constraints on the inline universe's tickers."""
+    assert data.inline is not None
+    return to_portfolio("inline", data.inline.tickers, data.constraints)
 
 
 MAX_OFFSET = 1_000_000_000
@@ -161,15 +175,12 @@ def create_app(container: Container) -> Litestar:
         data: JSONBody[OptimizeRequest], runs: Runs, uow: Uow
     ) -> OptimizationResponse:
         """One optimization on a saved portfolio, stored prices or an inline risk model."""
-        if sum(x is not None for x in (data.portfolio_id, data.tickers, data.inline)) != 1:
-            raise ValidationError(
-                "give exactly one of portfolio_id, tickers or inline", field="portfolio_id"
-            )
+        _exactly_one(data)
         objective, rf = to_objective(data.objective), data.objective.risk_free_rate
         if (settings := data.solver.settings()) != SolverSettings():
             runs = recorded_runs(container, uow, settings)
         if data.inline is not None:
-            constraints = to_portfolio("inline", data.inline.tickers, data.constraints).constraints
+            constraints = _inline_portfolio(data).constraints
             universe = to_universe(data.inline)
             async with gate.slot(len(universe.tickers) >= HEAVY_ASSETS):
                 result, run_id = await runs.optimize_universe(universe, constraints, objective, rf)
@@ -365,18 +376,23 @@ def create_app(container: Container) -> Litestar:
     gate = SolveGate(int(os.environ.get("PFOPT_MAX_CONCURRENT_SOLVES", "4")))
 
     async def _frontier_command(data: FrontierRequest, uow: SqlAlchemyUnitOfWorkFactory):
-        if (data.portfolio_id is None) == (data.tickers is None):
-            raise ValidationError(
-                "give exactly one of portfolio_id or tickers", field="portfolio_id"
-            )
-        portfolio, portfolio_id = await _portfolio(data, uow)
+        """The command (and the caller's universe, if inline), checked whole before any job
+        starts: a request that cannot run is a 4xx at once, never a 202 and a failed job."""
+        _exactly_one(data)
+        universe = None if data.inline is None else to_universe(data.inline)
+        if universe is not None:
+            portfolio, portfolio_id = _inline_portfolio(data), None
+        else:
+            portfolio, portfolio_id = await _portfolio(data, uow)
         command = ComputeFrontierCommand(
             portfolio=portfolio,
             n_points=data.points,
             risk_free_rate=data.risk_free_rate,
             estimation=to_estimation(data.estimation, data.start, data.end),
         )
-        return command, portfolio_id
+        if universe is not None:
+            compile_constraints(universe.tickers, portfolio.constraints)
+        return command, portfolio_id, universe
 
     @post("/api/optimize/efficient-frontier")
     async def start_frontier(
@@ -388,22 +404,24 @@ def create_app(container: Container) -> Litestar:
         wait: FromQuery[bool] = False,
     ) -> Response[dict[str, Any]]:
         """The frontier as a job (202 with its URLs), or at once with ``?wait=true``."""
-        command, portfolio_id = await _frontier_command(data, uow)
+        command, portfolio_id, universe = await _frontier_command(data, uow)
         heavy = len(command.portfolio.tickers) * data.points >= HEAVY_ASSETS * 25
+
+        async def trace(progress, cancel=None):
+            if universe is not None:
+                return await runs.frontier_universe(universe, command, progress, cancel)
+            return await runs.frontier(command, progress, None, "store", portfolio_id, cancel)
+
         if wait:
             async with gate.slot(heavy):
-                run, run_id = await runs.frontier(
-                    command, NoProgress(), None, "store", portfolio_id
-                )
+                run, run_id = await trace(NoProgress())
             doc = msgspec.to_builtins(FrontierResponse.from_domain(run, run_id))
             return Response(doc, status_code=200)
 
         async def work(progress, cancel) -> str:
             try:
                 async with gate.turn(heavy):
-                    _, run_id = await runs.frontier(
-                        command, progress, None, "store", portfolio_id, cancel
-                    )
+                    _, run_id = await trace(progress, cancel)
             finally:
                 gate.release(heavy)
             return run_id

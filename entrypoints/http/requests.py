@@ -113,6 +113,7 @@ class OptimizeRequest(Body):
 class FrontierRequest(Body):
     portfolio_id: str | None = None
     tickers: list[str] | None = None
+    inline: InlineUniverseBody | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     risk_free_rate: float = 0.0

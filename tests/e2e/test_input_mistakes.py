@@ -196,3 +196,57 @@ def test_http_estimation_takes_every_setting(client) -> None:
     r = client.post("/api/optimize/portfolio", json=too_few)
     assert r.status_code == 422
     assert "return observation(s) in the common window" in r.json()["detail"]
+
+
+INLINE = {
+    "tickers": ["A", "B", "C"],
+    "expected_returns": [0.05, 0.08, 0.11],
+    "covariance": [[0.04, 0.006, 0.004], [0.006, 0.09, 0.01], [0.004, 0.01, 0.16]],
+}
+
+
+def test_frontier_on_the_callers_own_model(client) -> None:
+    """The frontier takes ``inline`` exactly as optimize does, at once and as a job."""
+    body = {"inline": INLINE, "points": 5, "constraints": {"max_weight": 0.6}}
+    r = client.post("/api/optimize/efficient-frontier?wait=true", json=body)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["window"] is None
+    assert len(doc["points"]) == 5
+    assert all(max(p["weights"].values()) <= 0.6 + 1e-12 for p in doc["points"])
+    assert doc["max_sharpe"]["weights"] is not None
+    single = client.post(
+        "/api/optimize/portfolio",
+        json={
+            "inline": INLINE,
+            "constraints": {"max_weight": 0.6},
+            "objective": {"kind": "max_sharpe"},
+        },
+    ).json()
+    assert doc["max_sharpe"]["weights"] == pytest.approx(single["weights"], abs=1e-10)
+    job = client.post("/api/optimize/efficient-frontier", json=body)
+    assert job.status_code == 202, job.text
+    with client.websocket_connect(job.json()["ws_url"]) as socket:
+        while socket.receive_json().get("status") not in ("done", "failed", "cancelled"):
+            pass
+    status = client.get(job.json()["status_url"]).json()
+    assert status["status"] == "done"
+    assert len(status["result"]["points"]) == 5
+    chart = client.get(f"/api/optimizations/{status['optimization_id']}/charts/frontier.svg")
+    assert chart.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"inline": INLINE, "points": 500}, "points"),
+        ({"inline": {**INLINE, "covariance": [[1, 2], [3]]}}, "covariance"),
+        ({"inline": INLINE, "constraints": {"bounds": {"Z": [0, 0.5]}}}, "bounds"),
+        ({"inline": INLINE, "tickers": ["A", "B"]}, "portfolio_id"),
+        ({"inline": INLINE, "constraints": {"min_weight": 0.5, "max_weight": 0.2}}, "min_weight"),
+    ],
+)
+def test_frontier_requests_are_checked_before_a_job_starts(client, body, field) -> None:
+    r = client.post("/api/optimize/efficient-frontier", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field
