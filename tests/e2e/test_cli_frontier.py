@@ -105,8 +105,8 @@ def test_leverage_uses_the_cvxpy_route_and_says_so(prices: Path, capsys) -> None
         (["--max-weight", "0.05"], "sum of per-asset maximum weights is 0.6 < 1"),
         (
             ["--allow-short"],
-            "expected return is unbounded under these constraints: with shorts "
-            "allowed, set a leverage cap or weight bounds",
+            "the highest reachable return is unbounded (shorts without bounds or a leverage "
+            "cap), so the frontier has no top: set --max-weight/--min-weight or --leverage",
         ),
     ],
 )
