@@ -10,6 +10,7 @@ import io
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ import msgspec
 from litestar import Litestar, Request, Response, WebSocket, delete, get, post, put, websocket
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -538,6 +540,13 @@ def create_app(container: Container) -> Litestar:
         lifespan=[lifespan],
         middleware=[auth_middleware],
         request_max_body_size=BODY_LIMIT,
+        openapi_config=OpenAPIConfig(
+            title="pfopt",
+            version=version("pfopt"),
+            description="Exact mean-variance portfolio optimization: optimizations, efficient "
+            "frontiers with live progress, risk attribution, saved portfolios, prices and "
+            "history. Rates and weights are annualized decimals (0.25 means 25 %).",
+        ),
         logging_config=None,  # uvicorn logs requests; no handler bound to a stream at import
     )
     add_links(app)

@@ -1,5 +1,6 @@
 """The HTTP API through Litestar's test client on a real (SQLite) store."""
 
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,12 @@ def client(request, tmp_path: Path, capsys):
 
 def test_health(client) -> None:
     assert client.get("/health").json() == {"status": "ok", "database": "ok"}
+
+
+def test_openapi_is_titled_pfopt_with_its_version(client) -> None:
+    info = client.get("/schema/openapi.json").json()["info"]
+    assert info["title"] == "pfopt"
+    assert info["version"] == version("pfopt")
 
 
 def test_optimize_on_stored_tickers_is_saved(client) -> None:
