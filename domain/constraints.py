@@ -22,9 +22,7 @@ def check_range(value: Sequence[float], name: str, field: str | None = None) -> 
     when not given) as the field in error."""
     field = field or name
     if len(value) != 2:
-        raise InvalidConstraintError(
-            f"{name}: expected (lower, upper), got {value!r}", field=field
-        )
+        raise InvalidConstraintError(f"{name}: expected (lower, upper), got {value!r}", field=field)
     lower, upper = float(value[0]), float(value[1])
     if math.isnan(lower) or math.isnan(upper):
         raise InvalidConstraintError(f"{name}: bounds must be numbers, got NaN", field=field)
