@@ -1,11 +1,8 @@
 """The solver the CLI and the HTTP API use, for numerical tests that run on it too."""
 
-import pytest
-
 from adapters.cvxpy_solver import CvxpySolver
 from adapters.exact_solver import ExactFirstSolver
 from application.allocate import Allocation
-from domain.errors import UnboundedError
 from domain.linear import LinearConstraints
 from domain.objectives import MaxSharpe, MinVariance, Objective, TargetReturn
 from entrypoints.container import Container
@@ -13,15 +10,6 @@ from tests.reference import TIGHT
 
 CVXPY_SOLVERS = ("OSQP", "CLARABEL", "ECOS", "SCS")
 EXACT_OBJECTIVES = (MinVariance, TargetReturn, MaxSharpe)
-
-UNBOUNDED_SHORTS_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=UnboundedError,
-    reason="BUG: exact engine refuses unbounded shorts (issue 13)",
-)
-"""For the production parametrization of problems with shorts, no weight bounds and no leverage
-cap under min variance, target return or max Sharpe: finite answers the engine calls
-unbounded. Strict: the test fails loudly once the bug is fixed (then remove the mark)."""
 
 
 def production_solver() -> ExactFirstSolver:

@@ -12,7 +12,6 @@ from domain.model import Universe
 from domain.objectives import MaxSharpe, MaxUtility, MinVariance, TargetReturn, TargetRisk
 from tests.conftest import random_universe
 from tests.numerical.production import (
-    UNBOUNDED_SHORTS_BUG,
     assert_engine,
     production_solver,
     reference_solver,
@@ -21,15 +20,6 @@ from tests.numerical.production import (
 PRODUCTION = "production"
 QP_CHAINS = [("OSQP",), ("CLARABEL",), ("ECOS",), None, pytest.param(PRODUCTION, id=PRODUCTION)]
 CONE_CHAINS = [("CLARABEL",), ("ECOS",), None, pytest.param(PRODUCTION, id=PRODUCTION)]
-# Shorts with no weight bounds and no leverage cap: the production solver has the known bug.
-QP_CHAINS_UNBOUNDED = [
-    *QP_CHAINS[:-1],
-    pytest.param(PRODUCTION, id=PRODUCTION, marks=UNBOUNDED_SHORTS_BUG),
-]
-CONE_CHAINS_UNBOUNDED = [
-    *CONE_CHAINS[:-1],
-    pytest.param(PRODUCTION, id=PRODUCTION, marks=UNBOUNDED_SHORTS_BUG),
-]
 TOL = 1e-6
 EXACT_TOL = 1e-10
 """The critical-line engine's answers are exact to rounding: held to closed forms at 1e-10."""
@@ -70,7 +60,7 @@ def _inverse_ones(cov):
     return x / x.sum()
 
 
-@pytest.mark.parametrize("chain", QP_CHAINS_UNBOUNDED)
+@pytest.mark.parametrize("chain", QP_CHAINS)
 def test_unconstrained_min_variance_is_inv_s_ones(chain) -> None:
     u = random_universe(15, seed=11)
     a = _solve(u, MinVariance(), chain)
@@ -86,7 +76,7 @@ def test_long_only_min_variance_when_no_bound_binds(chain) -> None:
     np.testing.assert_allclose(a.weights, closed, atol=_tol(chain, a))
 
 
-@pytest.mark.parametrize("chain", QP_CHAINS_UNBOUNDED)
+@pytest.mark.parametrize("chain", QP_CHAINS)
 def test_tangency_portfolio_with_shorts(chain) -> None:
     u, rf = random_universe(10, seed=12), 0.01
     x = np.linalg.solve(u.covariance, u.expected_returns - rf)
@@ -112,7 +102,7 @@ def _frontier_weights(u: Universe, target: float):
     return ((C - B * target) * inv_one + (A * target - B) * inv_mu) / D, (A, B, C, D)
 
 
-@pytest.mark.parametrize("chain", QP_CHAINS_UNBOUNDED)
+@pytest.mark.parametrize("chain", QP_CHAINS)
 def test_target_return_with_shorts_is_the_two_fund_frontier(chain) -> None:
     u = random_universe(10, seed=14)
     w, _ = _frontier_weights(u, 0.15)
@@ -134,7 +124,7 @@ def test_target_risk_with_shorts_is_the_upper_frontier(chain) -> None:
     assert a.metrics.volatility == pytest.approx(sigma, rel=1e-6)
 
 
-@pytest.mark.parametrize("chain", CONE_CHAINS_UNBOUNDED)
+@pytest.mark.parametrize("chain", CONE_CHAINS)
 def test_leverage_caps_gross_exposure(chain) -> None:
     u = random_universe(10, seed=16)
     free = _solve(u, MaxSharpe(0.0), chain)

@@ -22,7 +22,7 @@ from domain.constraints import Budget
 from domain.linear import compile_constraints
 from domain.model import Universe
 from domain.objectives import MaxSharpe, MinVariance
-from tests.numerical.production import UNBOUNDED_SHORTS_BUG, assert_engine, production_solver
+from tests.numerical.production import assert_engine, production_solver
 
 PRICES = Path(__file__).resolve().parents[1] / "resources" / "pypfopt_stock_prices.csv"
 RF = 0.02
@@ -60,7 +60,6 @@ def test_clarabel_reproduces_pypfopt(universe: Universe, case: str) -> None:
     np.testing.assert_allclose(got, expected, rtol=RTOL)
 
 
-@UNBOUNDED_SHORTS_BUG
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_production_reproduces_pypfopt(universe: Universe, case: str) -> None:
     objective, expected = CASES[case]
