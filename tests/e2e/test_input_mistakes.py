@@ -35,6 +35,11 @@ def client(store):
 TICKERS = ["TEC01", "FIN02", "HEA03", "ENE04"]
 
 
+def _two(**arrays) -> dict:
+    """An inline universe of two assets with the given risk-model arrays."""
+    return {"tickers": ["A", "B"], "expected_returns": [0.1, 0.2], **arrays}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -127,26 +132,18 @@ def test_cli_target_below_the_minimum_variance_return_warns(store, capsys) -> No
         ),
         (
             "/api/optimize/portfolio",
-            {
-                "inline": {
-                    "tickers": ["A", "B"],
-                    "expected_returns": [0.1, 0.2],
-                    "covariance": [[1, 2], [3]],
-                }
-            },
+            {"inline": _two(covariance=[[1, 2], [3]])},
             "covariance",
             "covariance must be a matrix (equal-length rows of numbers)",
         ),
         (
             "/api/optimize/portfolio",
             {
-                "inline": {
-                    "tickers": ["A", "B"],
-                    "expected_returns": [0.1, 0.2],
-                    "loadings": [[1.0], [0.5, 2.0]],
-                    "factor_covariance": [[0.1]],
-                    "specific_variance": [0.1, 0.1],
-                }
+                "inline": _two(
+                    loadings=[[1.0], [0.5, 2.0]],
+                    factor_covariance=[[0.1]],
+                    specific_variance=[0.1, 0.1],
+                )
             },
             "loadings",
             "loadings must be a matrix",
@@ -155,11 +152,7 @@ def test_cli_target_below_the_minimum_variance_return_warns(store, capsys) -> No
             "/api/risk/attribution",
             {
                 "weights": {"A": 0.5, "B": 0.5},
-                "inline": {
-                    "tickers": ["A", "B"],
-                    "expected_returns": [0.1, 0.2],
-                    "covariance": [[1, 0], [0]],
-                },
+                "inline": _two(covariance=[[1, 0], [0]]),
             },
             "covariance",
             "covariance must be a matrix",
