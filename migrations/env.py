@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from adapters.orm import Base
-from adapters.sqlalchemy_store import default_database_url, make_engine
+from adapters.storage import default_database_url, make_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from adapters.migrations import downgrade, upgrade
-from adapters.sqlalchemy_store import make_engine
+from adapters.storage import make_engine
 
 
 def postgres_url() -> str:

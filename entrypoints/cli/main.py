@@ -11,7 +11,7 @@ from rich.console import Console
 
 from adapters.csv_prices import write_prices
 from adapters.csv_tables import write_sector_map
-from adapters.sqlalchemy_store import default_database_url
+from adapters.storage import default_database_url
 from application.api_keys import AuthPolicy, ManageKeys
 from application.compute_frontier import ComputeFrontierCommand
 from application.generate_sample_prices import GenerateSamplePricesCommand

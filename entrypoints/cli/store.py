@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from adapters.migrations import current, head, upgrade
-from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
+from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
 from domain.errors import StorageUnavailableError
 
 T = TypeVar("T")

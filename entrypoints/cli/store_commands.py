@@ -13,7 +13,7 @@ from rich.table import Table
 
 from adapters.csv_tables import read_sector_map
 from adapters.migrations import current, downgrade, head, upgrade
-from adapters.sqlalchemy_store import make_engine
+from adapters.storage import make_engine
 from application.recorded_runs import jsonable
 from domain.records import OptimizationRecord
 from entrypoints.cli.options import portfolio_from, split_list, universe_options

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from adapters.csv_prices import parse_prices
-from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
+from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.api_keys import AuthPolicy, ManageKeys
 from application.attribute_risk import AttributeRiskCommand, attribute_universe
 from application.compute_frontier import ComputeFrontierCommand

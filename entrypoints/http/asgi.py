@@ -3,7 +3,7 @@ import path to start several processes); its database is ``PFOPT_DATABASE_URL``.
 
 from litestar import Litestar
 
-from adapters.sqlalchemy_store import default_database_url
+from adapters.storage import default_database_url
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 

@@ -22,7 +22,7 @@ import httpx
 import numpy as np
 
 from adapters.migrations import upgrade
-from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
+from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.allocate import allocate
 from domain.constraints import Budget, LongOnly, WeightBounds
 from domain.linear import compile_constraints

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine
 
 from adapters.csv_prices import CsvPriceSource, write_prices
 from adapters.migrations import downgrade, upgrade
-from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
+from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.generate_sample_prices import GenerateSamplePrices, GenerateSamplePricesCommand
 from application.import_prices import ImportPrices
 from domain.returns import simple_returns

@@ -6,7 +6,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
+from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
 from domain.constraints import AssetBounds, Budget, GroupLimits, LongOnly, WeightBounds
 from domain.errors import ConflictError, NotFoundError
 from domain.model import Asset, Portfolio

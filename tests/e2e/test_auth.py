@@ -8,7 +8,7 @@ import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 
-from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
+from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.api_keys import ManageKeys
 from entrypoints.cli.main import main
 from entrypoints.container import Container

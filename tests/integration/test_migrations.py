@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from adapters.migrations import current, downgrade, head, upgrade
 from adapters.orm import Base
-from adapters.sqlalchemy_store import make_engine
+from adapters.storage import make_engine
 from tests.storage import postgres_url
 
 TABLES = {

@@ -4,7 +4,7 @@ through its next progress write, and a job whose process died fails when its lea
 import asyncio
 
 from adapters.postgres_job_board import PostgresJobBoard
-from adapters.sqlalchemy_store import make_engine
+from adapters.storage import make_engine
 from application.job_board import FINAL
 from tests.storage import fresh_database
 

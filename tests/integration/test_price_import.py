@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from adapters.csv_prices import CsvPriceSource, write_prices
-from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, make_engine
+from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.import_prices import ImportPrices
 from domain.errors import InvalidPriceDataError
 from tests.conftest import make_market

@@ -5,7 +5,8 @@ import asyncio
 
 import pytest
 
-from adapters.sqlalchemy_store import SqlAlchemyUnitOfWorkFactory, _twin, make_engine
+from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
+from adapters.storage.engines import sync_twin
 from domain.errors import StorageUnavailableError
 from domain.records import OptimizationRecord
 from tests.storage import fresh_database
@@ -36,7 +37,7 @@ def test_writer_connections_close_with_the_engine(kind, tmp_path) -> None:
     engine = make_engine(url)
     factory = SqlAlchemyUnitOfWorkFactory(engine)
     factory.journal().append(RECORD)
-    twin, _ = _twin(engine)
+    twin = sync_twin(engine)
     assert factory.for_owner("alice").journal().engine is twin  # one per async engine
     assert twin.pool.checkedin() == 1
     asyncio.run(engine.dispose())

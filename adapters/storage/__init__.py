@@ -1,0 +1,13 @@
+"""The storage ports on SQLAlchemy 2.0: SQLite (aiosqlite, and the standard library's driver for
+the synchronous twin) or PostgreSQL (psycopg 3).
+
+Every SQLAlchemy and driver error is translated in this package: a broken connection becomes
+``StorageUnavailableError``, a unique-key clash ``ConflictError``; nothing leaks past the ports.
+``engines`` makes both engines, one module holds each repository, ``journal`` the history writer
+for worker threads, ``copy`` PostgreSQL's bulk price path.
+"""
+
+from adapters.storage.engines import default_database_url, make_engine
+from adapters.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+
+__all__ = ["SqlAlchemyUnitOfWorkFactory", "default_database_url", "make_engine"]

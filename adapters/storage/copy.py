@@ -1,0 +1,28 @@
+"""PostgreSQL's bulk path for prices: COPY into a staging table, then one upsert."""
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def copy_upsert(session: AsyncSession, rows: list[tuple[str, dt.date, float]]) -> None:
+    """COPY into a transaction-local staging table, then one INSERT ... ON CONFLICT."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    async with driver.cursor() as cursor:
+        await cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS price_staging "
+            "(ticker varchar(32), date date, close numeric(20, 8)) ON COMMIT DELETE ROWS"
+        )
+        async with cursor.copy("COPY price_staging (ticker, date, close) FROM STDIN") as copy:
+            for row in rows:
+                await copy.write_row(row)
+        await cursor.execute(
+            "INSERT INTO price_data (ticker, date, close) "
+            "SELECT ticker, date, close FROM price_staging ORDER BY ticker, date "
+            "ON CONFLICT (ticker, date) DO UPDATE SET close = EXCLUDED.close "
+            "WHERE price_data.close IS DISTINCT FROM EXCLUDED.close"
+        )
+        await cursor.execute("TRUNCATE price_staging")
+        await cursor.execute("ANALYZE price_data")

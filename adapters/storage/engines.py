@@ -1,0 +1,61 @@
+"""The engines of one database, made here and nowhere else: the async engine every unit of work
+uses, and its synchronous twin on the same database for worker threads (the run journal)."""
+
+import os
+import weakref
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def default_database_url() -> str:
+    """``PFOPT_DATABASE_URL``, else an SQLite file in the user's data directory."""
+    url = os.environ.get("PFOPT_DATABASE_URL")
+    if url:
+        return url
+    folder = Path(user_data_dir("pfopt", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{folder / 'pfopt.db'}"
+
+
+def make_engine(url: str) -> AsyncEngine:
+    """An async engine: pre-pinged pool for PostgreSQL, a 30 s busy timeout for SQLite."""
+    if url.startswith("postgresql"):
+        return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _: Any) -> None:
+    # WAL lets readers run beside the writer; synchronous=NORMAL syncs at checkpoints instead
+    # of every commit (a committed run survives a crash of pfopt, not of the machine's power).
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+_TWINS: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
+
+
+def sync_twin(engine: AsyncEngine) -> Engine:
+    """A synchronous engine on the same database as ``engine``, for ``SqlAlchemyRunJournal``
+    (worker threads). One per async engine, made on first use and disposed with it, so callers
+    keep managing one engine. SQLite goes through the standard library's driver, PostgreSQL
+    through psycopg's synchronous connection."""
+    found = _TWINS.get(engine.sync_engine)
+    if found is not None:
+        return found
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        twin = create_engine(url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 30})
+        event.listen(twin, "connect", _sqlite_pragmas)
+    else:
+        twin = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8)
+    _TWINS[engine.sync_engine] = twin
+    event.listen(engine.sync_engine, "engine_disposed", lambda _: twin.dispose())
+    return twin

@@ -1,0 +1,77 @@
+"""The optimization history: one row per run, parameters and results as JSON."""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.orm import OptimizationRow
+from adapters.storage.times import utc
+from domain.errors import NotFoundError
+from domain.records import OptimizationRecord
+
+
+def _record(row: OptimizationRow) -> OptimizationRecord:
+    return OptimizationRecord(
+        row.id,
+        row.kind,
+        row.objective,
+        row.params_json,  # type: ignore[arg-type]
+        row.results_json,
+        row.status,
+        row.duration_ms,
+        row.portfolio_id,
+        utc(row.created_at),
+    )
+
+
+def record_row(record: OptimizationRecord, owner: str | None) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "portfolio_id": record.portfolio_id,
+        "kind": record.kind,
+        "objective": record.objective,
+        "params_json": record.params,
+        "results_json": record.results,
+        "status": record.status,
+        "duration_ms": record.duration_ms,
+        "created_at": record.created_at or dt.datetime.now(dt.UTC),
+        "owner": owner,
+    }
+
+
+class SqlAlchemyOptimizationRepository:
+    """``owner`` set: runs are written as that owner's and only theirs are found."""
+
+    def __init__(self, session: AsyncSession, owner: str | None = None) -> None:
+        self._session, self._owner = session, owner
+
+    async def add(self, record: OptimizationRecord) -> None:
+        """A Core INSERT, for a record written inside a unit of work (runs themselves are
+        appended by ``SqlAlchemyRunJournal`` from the thread that computed them)."""
+        connection = await self._session.connection()
+        await connection.execute(
+            insert(OptimizationRow.__table__), [record_row(record, self._owner)]
+        )
+
+    async def get(self, optimization_id: str) -> OptimizationRecord:
+        row = await self._session.get(OptimizationRow, optimization_id)
+        if row is None or (self._owner is not None and row.owner != self._owner):
+            raise NotFoundError(
+                f"no optimization with id {optimization_id!r}", field="optimization_id"
+            )
+        return _record(row)
+
+    async def list(
+        self, portfolio_id: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[OptimizationRecord]:
+        query = select(OptimizationRow).order_by(
+            OptimizationRow.created_at.desc(), OptimizationRow.id
+        )
+        if portfolio_id is not None:
+            query = query.where(OptimizationRow.portfolio_id == portfolio_id)
+        if self._owner is not None:
+            query = query.where(OptimizationRow.owner == self._owner)
+        rows = await self._session.scalars(query.limit(limit).offset(offset))
+        return [_record(r) for r in rows]

@@ -1,0 +1,147 @@
+"""Daily closes by (ticker, date), and the sector of each ticker."""
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sqlalchemy import Float, cast, func, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.orm import AssetRow, PriceRow
+from adapters.storage.copy import copy_upsert
+from domain.errors import NotFoundError
+from domain.prices import PriceHistory
+from domain.records import TickerSummary
+
+SQLITE_BATCH = 5000
+EPOCH = dt.date(1970, 1, 1)
+EPOCH_ORDINAL = EPOCH.toordinal()
+
+
+def _rows(history: PriceHistory) -> list[tuple[str, dt.date, float]]:
+    """Present prices, sorted by (ticker, date) so concurrent upserts lock in one order."""
+    out = []
+    for j in np.argsort(history.tickers, kind="stable"):
+        ticker = history.tickers[j]
+        for i, day in enumerate(history.dates):
+            value = float(history.closes[i, j])
+            if not math.isnan(value):
+                out.append((ticker, day, value))
+    return out
+
+
+class SqlAlchemyPriceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert(self, history: PriceHistory) -> int:
+        rows = _rows(history)
+        if self._session.bind.dialect.name == "postgresql":
+            await copy_upsert(self._session, rows)
+        else:
+            table = PriceRow.__table__
+            for start in range(0, len(rows), SQLITE_BATCH):
+                batch = [
+                    {"ticker": t, "date": d, "close": c}
+                    for t, d, c in rows[start : start + SQLITE_BATCH]
+                ]
+                stmt = sqlite_insert(table)
+                await self._session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=["ticker", "date"], set_={"close": stmt.excluded.close}
+                    ),
+                    batch,
+                )
+        return len(rows)
+
+    async def load(
+        self,
+        tickers: Sequence[str] | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> PriceHistory:
+        if tickers is None:
+            tickers = [s.ticker for s in await self.summary()]
+        names = list(tickers)
+        if not names:
+            raise NotFoundError("no tickers to load (the store has no prices)", field="tickers")
+        if self._session.bind.dialect.name == "postgresql":
+            series = await self._pg_series(names, start, end)
+        else:
+            series = await self._series(names, start, end)
+        missing = [t for t in names if t not in series]
+        if missing:
+            raise NotFoundError(
+                f"no stored prices for {missing[0]!r} in that date range", field="tickers"
+            )
+        days = np.unique(np.concatenate([d for d, _ in series.values()]))
+        closes = np.full((days.size, len(names)), np.nan)
+        for j, ticker in enumerate(names):
+            d, c = series[ticker]
+            closes[np.searchsorted(days, d), j] = c
+        return PriceHistory([EPOCH + dt.timedelta(days=int(x)) for x in days], names, closes)
+
+    async def _pg_series(
+        self, tickers: list[str], start: dt.date | None, end: dt.date | None
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """One row per ticker with its days and closes packed as binary arrays: the server does
+        the per-row work and numpy decodes, instead of a Python object per price."""
+        query = text(
+            "SELECT ticker, string_agg(int4send((date - DATE '1970-01-01')::int4), ''::bytea "
+            "ORDER BY date), string_agg(float8send(close::float8), ''::bytea ORDER BY date) "
+            "FROM price_data WHERE ticker = ANY(:tickers) AND date >= :start AND date <= :end "
+            "GROUP BY ticker"
+        )
+        bounds = {"tickers": tickers, "start": start or dt.date.min, "end": end or dt.date.max}
+        rows = await self._session.execute(query, bounds)
+        return {
+            t: (np.frombuffer(d, ">i4").astype(np.int64), np.frombuffer(c, ">f8"))
+            for t, d, c in rows
+        }
+
+    async def _series(
+        self, tickers: list[str], start: dt.date | None, end: dt.date | None
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        query = select(PriceRow.ticker, PriceRow.date, cast(PriceRow.close, Float)).where(
+            PriceRow.ticker.in_(tickers)
+        )
+        if start is not None:
+            query = query.where(PriceRow.date >= start)
+        if end is not None:
+            query = query.where(PriceRow.date <= end)
+        grouped: dict[str, tuple[list[int], list[float]]] = {}
+        for ticker, day, close in await self._session.execute(query):
+            days, values = grouped.setdefault(ticker, ([], []))
+            days.append(day.toordinal() - EPOCH_ORDINAL)
+            values.append(close)
+        return {t: (np.array(d, dtype=np.int64), np.array(c)) for t, (d, c) in grouped.items()}
+
+    async def summary(self) -> list[TickerSummary]:
+        query = (
+            select(
+                PriceRow.ticker,
+                func.min(PriceRow.date),
+                func.max(PriceRow.date),
+                func.count(),
+                AssetRow.sector,
+            )
+            .outerjoin(AssetRow, AssetRow.ticker == PriceRow.ticker)
+            .group_by(PriceRow.ticker, AssetRow.sector)
+            .order_by(PriceRow.ticker)
+        )
+        return [TickerSummary(*row) for row in (await self._session.execute(query)).all()]
+
+    async def set_sectors(self, sectors: Mapping[str, str]) -> None:
+        if not sectors:
+            return
+        rows = [{"ticker": t, "sector": s} for t, s in sectors.items()]
+        dialect = self._session.bind.dialect.name
+        insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert_(AssetRow).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=[AssetRow.ticker], set_={"sector": statement.excluded.sector}
+        )
+        await self._session.execute(statement)
