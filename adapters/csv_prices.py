@@ -191,6 +191,13 @@ class CsvPriceSource:
         return history.between(start, end)
 
 
+class CsvPriceFiles:
+    """``PriceFiles``: a ``CsvPriceSource`` per path."""
+
+    def open(self, path: str) -> CsvPriceSource:
+        return CsvPriceSource(Path(path))
+
+
 def write_prices(history: PriceHistory, handle: TextIO) -> None:
     """Write wide CSV; a missing price is an empty cell."""
     writer = csv.writer(handle, lineterminator="\n")

@@ -10,7 +10,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.storage.engines import make_sync_engine
+from domain.errors import StorageUnavailableError
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -39,3 +44,20 @@ async def current(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+
+
+def schema_state(url: str) -> tuple[str | None, bool]:
+    """The database's revision and whether it has any table, read synchronously (a CLI
+    command checks its schema without an event loop)."""
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            tables = inspect(connection).get_table_names()
+            return MigrationContext.configure(connection).get_current_revision(), bool(tables)
+    except (OperationalError, DBAPIError, OSError) as error:
+        reason = str(getattr(error, "orig", error)).splitlines()[0]
+        raise StorageUnavailableError(
+            f"the database is unavailable: {reason}", field="database"
+        ) from None
+    finally:
+        engine.dispose()

@@ -8,11 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from application.estimate_universe import (
-    EstimatedUniverse,
-    EstimationSettings,
-    estimate_universe,
-)
+from application.estimate_universe import EstimationSettings, ModelSource
 from domain.charts import AssetPoints, asset_points
 from domain.cleaning import clean_weights
 from domain.errors import (
@@ -20,13 +16,10 @@ from domain.errors import (
     SolverFailedError,
     SolverTimeoutError,
     UnboundedError,
-    ValidationError,
 )
 from domain.feasibility import precheck
 from domain.frontier import (
     DEFAULT_POINTS,
-    MAX_POINTS,
-    MIN_POINTS,
     CancellationToken,
     Frontier,
     FrontierPoint,
@@ -34,12 +27,12 @@ from domain.frontier import (
     FrontierSolver,
     NeverCancelled,
     ProgressReporter,
+    check_points,
 )
 from domain.linear import LinearConstraints, compile_constraints
 from domain.metrics import universe_metrics
 from domain.model import Portfolio, Universe
 from domain.objectives import check_rate
-from domain.ports import PriceSource, RiskEstimator
 from domain.problem import Solution
 
 
@@ -54,7 +47,7 @@ class ComputeFrontierCommand:
 
     def __post_init__(self) -> None:
         """Checked when the command is made, so an HTTP job is refused before it starts."""
-        _check_points(self.n_points, self.targets)
+        check_points(self.n_points, self.targets)
         check_rate(self.risk_free_rate)
 
 
@@ -95,16 +88,6 @@ def _solve_point(
         return FrontierPoint(target, "failed", frontier.method, detail=error.detail)
 
 
-def _check_points(n_points: int, targets: Sequence[float] | None) -> None:
-    if targets is None and not MIN_POINTS <= n_points <= MAX_POINTS:
-        raise ValidationError(
-            f"points must be between {MIN_POINTS} and {MAX_POINTS}, got {n_points}",
-            field="points",
-        )
-    if targets is not None and (not targets or not all(math.isfinite(t) for t in targets)):
-        raise ValidationError("targets must be finite numbers", field="targets")
-
-
 def _targets(frontier: Frontier, n_points: int, targets: Sequence[float] | None):
     span = frontier.return_range()
     if not math.isfinite(span.highest):
@@ -132,7 +115,7 @@ def trace_frontier(
     """The frontier of one universe: points from the minimum-variance return to the highest
     reachable one, the exact max-Sharpe and min-variance portfolios, progress after each point
     and a check for cancellation before each."""
-    _check_points(n_points, targets)
+    check_points(n_points, targets)
     check_rate(risk_free_rate)
     precheck(universe.tickers, lc)
     frontier = solver.prepare(universe, lc)
@@ -173,61 +156,36 @@ def trace_frontier(
 
 
 class ComputeFrontier:
-    """Estimate the portfolio's risk model from prices and trace its efficient frontier."""
+    """Take the portfolio's universe from ``models`` and trace its efficient frontier."""
 
     def __init__(
-        self,
-        prices: PriceSource,
-        estimator: RiskEstimator,
-        frontier_solver: FrontierSolver,
-        progress: ProgressReporter,
+        self, models: ModelSource, frontier_solver: FrontierSolver, progress: ProgressReporter
     ) -> None:
-        self._prices, self._estimator = prices, estimator
-        self._solver, self._progress = frontier_solver, progress
+        self._models, self._solver, self._progress = models, frontier_solver, progress
 
     def execute(
         self, cmd: ComputeFrontierCommand, cancel: CancellationToken | None = None
     ) -> FrontierRun:
         started = time.perf_counter()
-        estimated = estimate_universe(
-            self._prices, self._estimator, cmd.portfolio.tickers, cmd.estimation
+        estimated = self._models.estimate(cmd.portfolio.tickers, cmd.estimation)
+        universe = estimated.universe
+        lc = compile_constraints(universe.tickers, cmd.portfolio.constraints)
+        result = trace_frontier(
+            self._solver,
+            universe,
+            lc,
+            n_points=cmd.n_points,
+            targets=cmd.targets,
+            risk_free_rate=cmd.risk_free_rate,
+            progress=self._progress,
+            cancel=cancel,
         )
-        return frontier_run(
-            self._solver, estimated.universe, cmd, self._progress, cancel, estimated, started
+        return FrontierRun(
+            result,
+            estimated.start,
+            estimated.end,
+            estimated.n_observations,
+            estimated.warnings,
+            (time.perf_counter() - started) * 1000.0,
+            asset_points(universe),
         )
-
-
-def frontier_run(
-    solver: FrontierSolver,
-    universe: Universe,
-    cmd: ComputeFrontierCommand,
-    progress: ProgressReporter | None,
-    cancel: CancellationToken | None = None,
-    estimated: EstimatedUniverse | None = None,
-    started: float | None = None,
-    warnings: tuple[str, ...] = (),
-) -> FrontierRun:
-    """The frontier of ``universe`` under the command's constraints, with the window it was
-    estimated on (none for a caller's own risk model, ``estimated`` None)."""
-    started = time.perf_counter() if started is None else started
-    lc = compile_constraints(universe.tickers, cmd.portfolio.constraints)
-    result = trace_frontier(
-        solver,
-        universe,
-        lc,
-        n_points=cmd.n_points,
-        targets=cmd.targets,
-        risk_free_rate=cmd.risk_free_rate,
-        progress=progress,
-        cancel=cancel,
-    )
-    window = None if estimated is None else estimated.window
-    return FrontierRun(
-        result,
-        None if window is None else window.start,
-        None if window is None else window.end,
-        0 if window is None else window.n_observations,
-        warnings if estimated is None else estimated.warnings,
-        (time.perf_counter() - started) * 1000.0,
-        asset_points(universe),
-    )

@@ -1,10 +1,13 @@
-"""Turn stored or supplied prices into the universe the optimizer sees."""
+"""Turn stored or supplied prices, or a caller's own risk model, into the universe the optimizer
+sees."""
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from domain.covariance import ensure_psd
+from domain.errors import ValidationError
 from domain.estimation import (
     DEFAULT_EMA_SPAN,
     PERIODS_PER_YEAR,
@@ -39,8 +42,67 @@ class EstimatedUniverse:
     """The universe (annualized) with the window it came from and what was noticed on the way."""
 
     universe: Universe
-    window: ReturnsWindow
+    window: ReturnsWindow | None
+    """None for a caller's own risk model, which has no prices."""
     warnings: tuple[str, ...]
+
+    @property
+    def start(self) -> dt.date | None:
+        return None if self.window is None else self.window.start
+
+    @property
+    def end(self) -> dt.date | None:
+        return None if self.window is None else self.window.end
+
+    @property
+    def n_observations(self) -> int:
+        return 0 if self.window is None else self.window.n_observations
+
+
+class ModelSource(Protocol):
+    """Where a run's universe comes from: estimated from prices, or given by the caller. The
+    optimize and frontier use cases take either, so an inline model runs the same use case."""
+
+    def estimate(
+        self, tickers: Sequence[str] | None, settings: EstimationSettings
+    ) -> EstimatedUniverse: ...
+
+
+class FromPrices:
+    """The universe estimated from a price source (a file, the store)."""
+
+    def __init__(self, prices: PriceSource, estimator: RiskEstimator) -> None:
+        self._prices, self._estimator = prices, estimator
+
+    def estimate(
+        self, tickers: Sequence[str] | None, settings: EstimationSettings
+    ) -> EstimatedUniverse:
+        return estimate_universe(self._prices, self._estimator, tickers, settings)
+
+
+class GivenModel:
+    """A caller's own risk model (annualized), its dense covariance made PSD if it is not, with
+    the warning saying so. Estimation settings do not apply to it."""
+
+    def __init__(self, universe: Universe) -> None:
+        self.universe = universe
+
+    def estimate(
+        self, tickers: Sequence[str] | None, settings: EstimationSettings
+    ) -> EstimatedUniverse:
+        universe = self.universe
+        if tickers is not None and tuple(tickers) != universe.tickers:
+            raise ValidationError(
+                "an inline model's tickers are its own: give no other tickers",
+                field="tickers",
+            )
+        if universe.factor_model is not None:
+            return EstimatedUniverse(universe, None, ())
+        cov, repair = ensure_psd(universe.covariance)
+        if not repair:
+            return EstimatedUniverse(universe, None, ())
+        repaired = Universe(universe.tickers, universe.expected_returns, cov)
+        return EstimatedUniverse(repaired, None, (repair,))
 
 
 def estimate_universe(

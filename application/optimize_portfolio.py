@@ -1,15 +1,15 @@
-"""Optimize one portfolio from its price history."""
+"""Optimize one portfolio on its universe (estimated from prices, or the caller's own)."""
 
 import datetime as dt
 import time
 from dataclasses import dataclass, field
 
 from application.allocate import Allocation, allocate
-from application.estimate_universe import EstimationSettings, estimate_universe
+from application.estimate_universe import EstimationSettings, ModelSource
 from domain.linear import compile_constraints
 from domain.model import Portfolio
 from domain.objectives import MaxSharpe, Objective, check_rate
-from domain.ports import PriceSource, RiskEstimator, Solver
+from domain.ports import Solver
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,16 +38,14 @@ class OptimizationResult:
 
 
 class OptimizePortfolio:
-    """Estimate the portfolio's risk model from prices and solve for its optimal weights."""
+    """Take the portfolio's universe from ``models`` and solve for its optimal weights."""
 
-    def __init__(self, prices: PriceSource, estimator: RiskEstimator, solver: Solver) -> None:
-        self._prices, self._estimator, self._solver = prices, estimator, solver
+    def __init__(self, models: ModelSource, solver: Solver) -> None:
+        self._models, self._solver = models, solver
 
     def execute(self, cmd: OptimizePortfolioCommand) -> OptimizationResult:
         started = time.perf_counter()
-        estimated = estimate_universe(
-            self._prices, self._estimator, cmd.portfolio.tickers, cmd.estimation
-        )
+        estimated = self._models.estimate(cmd.portfolio.tickers, cmd.estimation)
         constraints = compile_constraints(estimated.universe.tickers, cmd.portfolio.constraints)
         allocation = allocate(
             self._solver,
@@ -60,8 +58,8 @@ class OptimizePortfolio:
         return OptimizationResult(
             objective=cmd.objective,
             allocation=allocation,
-            start=estimated.window.start,
-            end=estimated.window.end,
-            n_observations=estimated.window.n_observations,
+            start=estimated.start,
+            end=estimated.end,
+            n_observations=estimated.n_observations,
             duration_ms=(time.perf_counter() - started) * 1000.0,
         )

@@ -1,9 +1,12 @@
 """The efficient frontier: points, the flagged max-Sharpe and min-variance portfolios, and the
 ports that compute it. Returns and volatilities are annualized decimals."""
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias
 
+from domain.errors import ValidationError
 from domain.linear import LinearConstraints
 from domain.metrics import PortfolioMetrics
 from domain.model import Universe
@@ -13,6 +16,17 @@ from domain.types import FloatArray
 PointStatus: TypeAlias = Literal["optimal", "optimal_inaccurate", "infeasible", "failed"]
 FrontierStatus: TypeAlias = Literal["complete", "cancelled"]
 MIN_POINTS, MAX_POINTS, DEFAULT_POINTS = 2, 200, 25
+
+
+def check_points(n_points: int, targets: Sequence[float] | None) -> None:
+    """A frontier of 2 to 200 points, or explicit finite target returns."""
+    if targets is None and not MIN_POINTS <= n_points <= MAX_POINTS:
+        raise ValidationError(
+            f"points must be between {MIN_POINTS} and {MAX_POINTS}, got {n_points}",
+            field="points",
+        )
+    if targets is not None and (not targets or not all(math.isfinite(t) for t in targets)):
+        raise ValidationError("targets must be finite numbers", field="targets")
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -9,8 +9,9 @@ import os
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.csv_prices import CsvPriceSource
+from adapters.csv_prices import CsvPriceFiles, CsvPriceSource
 from adapters.cvxpy_solver import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S, CvxpySolver
+from adapters.documents.codec import MsgspecRunCodec
 from adapters.exact_solver import ExactFirstSolver
 from adapters.frontier_solvers import CriticalLineFrontierSolver, CvxpyFrontierSolver
 from adapters.matplotlib_charts import MatplotlibChartRenderer
@@ -21,9 +22,9 @@ from application.generate_sample_prices import GenerateSamplePrices
 from application.import_prices import ImportPrices
 from application.job_board import JobBoard, MemoryJobBoard
 from application.manage_portfolios import ManagePortfolios
-from application.recorded_runs import RecordedRuns
+from application.ports import RunStore
+from application.runs import Runs
 from application.solver_settings import SolverSettings
-from domain.repositories import UnitOfWorkFactory
 
 DEFAULTS = {
     "solver": {
@@ -66,10 +67,26 @@ def frontier_engine(settings: SolverSettings, chain: list[str], time_limit_s: fl
     return CriticalLineFrontierSolver(CvxpyFrontierSolver(settings.chain or chain, limit))
 
 
+class ProvidedSolvers:
+    """``SolverFactory`` over the container's solver providers (so a test that overrides
+    ``solver`` or ``frontier_solver`` reaches every run)."""
+
+    def __init__(self, single: providers.Provider, frontier: providers.Provider) -> None:
+        self._single, self._frontier = single, frontier
+
+    def single(self, settings: SolverSettings):
+        return self._single(settings=settings)
+
+    def frontier(self, settings: SolverSettings):
+        return self._frontier(settings=settings)
+
+
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True, default=DEFAULTS)
     estimator = providers.ThreadSafeSingleton(SklearnRiskEstimator)
     csv_prices = providers.Factory(CsvPriceSource)
+    price_files = providers.Factory(CsvPriceFiles)
+    codec = providers.Factory(MsgspecRunCodec)
     solver_settings = providers.Factory(SolverSettings)
     frontier_solver = providers.Factory(
         frontier_engine,
@@ -89,18 +106,14 @@ class Container(containers.DeclarativeContainer):
     import_prices = providers.Factory(ImportPrices)
     manage_portfolios = providers.Factory(ManagePortfolios)
     job_board = providers.Factory(job_board_for, ttl_s=config.job_ttl_s, lease_s=config.job_lease_s)
-
-
-def recorded_runs(
-    container: Container, uow: UnitOfWorkFactory, settings: SolverSettings | None = None
-) -> RecordedRuns:
-    """Runs on ``uow`` with solvers for ``settings`` (the configured defaults when None).
-    Storage use cases receive the unit-of-work factory per command: the CLI opens (and
-    disposes) one engine per command."""
-    settings = settings or SolverSettings()
-    return RecordedRuns(
-        uow,
-        container.estimator(),
-        container.solver(settings=settings),
-        container.frontier_solver(settings=settings),
+    solvers = providers.Factory(
+        ProvidedSolvers, single=solver.provider, frontier=frontier_solver.provider
     )
+    runs = providers.Factory(
+        Runs, files=price_files, estimator=estimator, solvers=solvers, codec=codec
+    )
+
+
+def runs_on(container: Container, store: RunStore) -> Runs:
+    """The run orchestrator on one owner's store (a CLI command's, or a request's)."""
+    return container.runs(store=store)

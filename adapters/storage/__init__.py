@@ -4,10 +4,18 @@ the synchronous twin) or PostgreSQL (psycopg 3).
 Every SQLAlchemy and driver error is translated in this package: a broken connection becomes
 ``StorageUnavailableError``, a unique-key clash ``ConflictError``; nothing leaks past the ports.
 ``engines`` makes both engines, one module holds each repository, ``journal`` the history writer
-for worker threads, ``copy`` PostgreSQL's bulk price path.
+for worker threads, ``run_store`` what a run reads and writes from its thread (synchronously),
+``copy`` PostgreSQL's bulk price path.
 """
 
-from adapters.storage.engines import default_database_url, make_engine
+from adapters.storage.engines import default_database_url, make_engine, make_sync_engine
+from adapters.storage.run_store import SqlAlchemyRunStore
 from adapters.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 
-__all__ = ["SqlAlchemyUnitOfWorkFactory", "default_database_url", "make_engine"]
+__all__ = [
+    "SqlAlchemyRunStore",
+    "SqlAlchemyUnitOfWorkFactory",
+    "default_database_url",
+    "make_engine",
+    "make_sync_engine",
+]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -39,6 +39,18 @@ def _sqlite_pragmas(connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def make_sync_engine(url: "str | URL") -> Engine:
+    """A synchronous engine on the database of an async URL (the CLI's runs, and the twin of an
+    async engine): SQLite through the standard library's driver, PostgreSQL through psycopg's
+    synchronous connection."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8)
+
+
 _TWINS: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
 
 
@@ -50,12 +62,7 @@ def sync_twin(engine: AsyncEngine) -> Engine:
     found = _TWINS.get(engine.sync_engine)
     if found is not None:
         return found
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        twin = create_engine(url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 30})
-        event.listen(twin, "connect", _sqlite_pragmas)
-    else:
-        twin = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8)
+    twin = make_sync_engine(engine.url)
     _TWINS[engine.sync_engine] = twin
     event.listen(engine.sync_engine, "engine_disposed", lambda _: twin.dispose())
     return twin

@@ -12,7 +12,7 @@ from domain.model import Asset, Portfolio
 from domain.records import StoredPortfolio
 
 
-def _portfolio(row: PortfolioRow) -> StoredPortfolio:
+def stored_portfolio(row: PortfolioRow) -> StoredPortfolio:
     assets = tuple(Asset(a.ticker, a.sector) for a in row.assets)
     weights = {a.ticker: float(a.weight) for a in row.assets if a.weight is not None}
     portfolio = Portfolio(row.name, assets, decode(row.constraints), weights or None)
@@ -73,7 +73,7 @@ class SqlAlchemyPortfolioRepository:
             ) from None
 
     async def get(self, portfolio_id: str) -> StoredPortfolio:
-        return _portfolio(await self._row(portfolio_id))
+        return stored_portfolio(await self._row(portfolio_id))
 
     async def get_by_name(self, name: str, owner: str | None = None) -> StoredPortfolio:
         owner = self._owner if self._owner is not None else owner
@@ -87,14 +87,14 @@ class SqlAlchemyPortfolioRepository:
         ).first()
         if row is None:
             raise NotFoundError(f"no portfolio named {name!r}", field="name")
-        return _portfolio(row)
+        return stored_portfolio(row)
 
     async def list(self, owner: str | None = None) -> list[StoredPortfolio]:
         owner = self._owner if self._owner is not None else owner
         query = select(PortfolioRow).order_by(PortfolioRow.name)
         if owner is not None:
             query = query.where(PortfolioRow.owner == owner)
-        return [_portfolio(r) for r in await self._session.scalars(query)]
+        return [stored_portfolio(r) for r in await self._session.scalars(query)]
 
     async def delete(self, portfolio_id: str) -> None:
         row = await self._row(portfolio_id)

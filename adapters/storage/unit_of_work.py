@@ -12,6 +12,7 @@ from adapters.storage.journal import SqlAlchemyRunJournal, run_journal
 from adapters.storage.optimizations import SqlAlchemyOptimizationRepository
 from adapters.storage.portfolios import SqlAlchemyPortfolioRepository
 from adapters.storage.prices import SqlAlchemyPriceRepository
+from adapters.storage.run_store import SqlAlchemyRunStore
 
 
 class SqlAlchemyUnitOfWork:
@@ -73,3 +74,7 @@ class SqlAlchemyUnitOfWorkFactory:
 
     def journal(self) -> SqlAlchemyRunJournal:
         return run_journal(sync_twin(self.engine), self.owner)
+
+    def run_store(self) -> SqlAlchemyRunStore:
+        """The owner's store for runs in worker threads (on the synchronous twin)."""
+        return SqlAlchemyRunStore(sync_twin(self.engine), self.owner)

@@ -11,35 +11,31 @@ from rich.console import Console
 
 from adapters.csv_prices import write_prices
 from adapters.csv_tables import write_sector_map
+from adapters.documents.codec import read
 from adapters.storage import default_database_url
 from application.api_keys import AuthPolicy, ManageKeys
-from application.compute_frontier import ComputeFrontierCommand
 from application.generate_sample_prices import GenerateSamplePricesCommand
-from application.manage_portfolios import ManagePortfolios
-from application.optimize_portfolio import OptimizePortfolioCommand
+from application.specs import Frontier, Optimize
 from domain.errors import ValidationError
 from domain.frontier import DEFAULT_POINTS
 from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
 from entrypoints.cli.errors import report
 from entrypoints.cli.keys_commands import keys
 from entrypoints.cli.options import (
+    OBJECTIVES,
     build_objective,
-    estimation_from,
-    portfolio_from,
-    solver_settings_from,
-    split_list,
+    run_spec,
     universe_options,
 )
 from entrypoints.cli.progress import RichProgress
-from entrypoints.cli.render import print_frontier, print_optimization
+from entrypoints.cli.render import json_text, print_frontier, print_optimization
 from entrypoints.cli.risk_command import risk
-from entrypoints.cli.store import prepare, with_store
+from entrypoints.cli.store import prepare, with_run_store, with_store
 from entrypoints.cli.store_commands import db, history, portfolios, prices_group
-from entrypoints.container import Container, recorded_runs
+from entrypoints.container import Container, runs_on
 from entrypoints.exports import frontier_csv
 from entrypoints.schemas import FrontierResponse, OptimizationResponse
 
-OBJECTIVES = ("max-sharpe", "min-variance", "target-return", "target-risk", "max-utility")
 PRICES = click.argument("prices", required=False, type=click.Path(path_type=Path))
 PORTFOLIO = click.option(
     "--portfolio",
@@ -131,28 +127,8 @@ def sample_data(
             write_sector_map(market.sectors, handle)
 
 
-async def _portfolio(
-    container: Container, uow, prices: Path | None, ref: str | None, opts: dict[str, Any]
-):
-    """(price source or None for the store, source name, portfolio, saved portfolio id)."""
-    if ref is not None:
-        stored = await ManagePortfolios(uow).show(ref)
-        source = None if prices is None else container.csv_prices(path=prices)
-        return source, str(prices or "store"), stored.portfolio, stored.id
-    if prices is None:
-        names = split_list(opts["tickers"])
-        if not names:
-            raise click.UsageError(
-                "give a PRICES file, --tickers A,B,C (stored prices) or --portfolio NAME"
-            )
-        return None, "store", portfolio_from("adhoc", names, opts), None
-    source = container.csv_prices(path=prices)
-    names = split_list(opts["tickers"]) or list(source.load().tickers)
-    return source, prices.name, portfolio_from(prices.stem, names, opts), None
-
-
 def _print_json(doc: msgspec.Struct) -> None:
-    click.echo(msgspec.json.format(msgspec.json.encode(doc), indent=2).decode())
+    click.echo(json_text(doc))
 
 
 def _warn(warnings: list[str]) -> None:
@@ -192,22 +168,11 @@ def optimize(
     """Optimize one portfolio from a price CSV (wide: date + one column per ticker; or long:
     date,ticker,close), or from stored prices (--tickers, --portfolio). Saved to history."""
     goal = build_objective(objective, target, opts["risk_free"], risk_aversion)
+    spec = run_spec(Optimize(goal), prices, portfolio_ref, opts)
     target_chart = chart_target(chart, "weights")
-
-    async def work(uow):
-        source, name, portfolio, pid = await _portfolio(container, uow, prices, portfolio_ref, opts)
-        runs = recorded_runs(container, uow, solver_settings_from(opts))
-        command = OptimizePortfolioCommand(
-            portfolio=portfolio,
-            objective=goal,
-            estimation=estimation_from(opts),
-            risk_free_rate=opts["risk_free"],
-        )
-        return await runs.optimize(command, source, name, pid)
-
-    result, run_id = with_store(container, work)
-    doc = OptimizationResponse.from_domain(result, opts["risk_free"], run_id)
-    allocation = result.allocation
+    outcome = with_run_store(container, lambda store: runs_on(container, store).run(spec))
+    doc = read(outcome.document, OptimizationResponse)
+    allocation = outcome.result.allocation
     write_chart(
         target_chart,
         lambda fmt: container.charts().weights(allocation.tickers, allocation.weights, fmt),
@@ -248,22 +213,16 @@ def frontier(
 ) -> None:
     """Trace the efficient frontier from the minimum-variance portfolio to the highest
     reachable return, with the exact max-Sharpe portfolio. Saved to history."""
+    spec = run_spec(Frontier(points), prices, portfolio_ref, opts)
     target_chart = chart_target(chart, "efficient_frontier")
 
-    async def work(uow):
-        source, name, portfolio, pid = await _portfolio(container, uow, prices, portfolio_ref, opts)
-        command = ComputeFrontierCommand(
-            portfolio=portfolio,
-            n_points=points,
-            risk_free_rate=opts["risk_free"],
-            estimation=estimation_from(opts),
-        )
-        runs = recorded_runs(container, uow, solver_settings_from(opts))
+    def work(store):
         with RichProgress() as progress:
-            return await runs.frontier(command, progress, source, name, pid)
+            return runs_on(container, store).run(spec, progress)
 
-    run, run_id = with_store(container, work)
-    doc = FrontierResponse.from_domain(run, run_id)
+    outcome = with_run_store(container, work)
+    run = outcome.result
+    doc = read(outcome.document, FrontierResponse)
     write_chart(
         target_chart,
         lambda fmt: container.charts().efficient_frontier(run.frontier, run.assets, fmt),

@@ -1,4 +1,4 @@
-"""Parsing of the CLI's compound option values into domain constraints."""
+"""The CLI's options parsed into a run spec (its own syntax; ``application.specs`` values)."""
 
 import math
 from collections.abc import Callable, Sequence
@@ -8,23 +8,18 @@ from typing import Any
 import click
 
 from adapters.csv_tables import read_factor_loadings, read_sector_map
+from adapters.documents.objectives import KINDS, Kind, objective_from, to_objective
 from application.estimate_universe import EstimationSettings
 from application.solver_settings import SolverSettings
+from application.specs import Assets, PricesFile, RunSpec, SavedPortfolio, StoredPrices, Task
 from domain.constraints import (
     Range,
+    build_constraints,
 )
 from domain.estimation import DEFAULT_EMA_SPAN, PERIODS_PER_YEAR
 from domain.model import Asset, Portfolio
-from domain.objectives import (
-    MaxSharpe,
-    MaxUtility,
-    MinVariance,
-    Objective,
-    TargetReturn,
-    TargetRisk,
-)
+from domain.objectives import Objective
 from domain.returns import DEFAULT_MIN_OBSERVATIONS
-from entrypoints.constraints import build_constraints
 
 
 def parse_ranges(values: Sequence[str], option: str) -> dict[str, Range]:
@@ -48,23 +43,34 @@ def parse_ranges(values: Sequence[str], option: str) -> dict[str, Range]:
     return out
 
 
+OBJECTIVES = tuple(kind.replace("_", "-") for kind in KINDS)
+"""``--objective`` choices: every objective the codec knows."""
+
+
 def build_objective(
     kind: str, target: float | None, risk_free: float, risk_aversion: float
 ) -> Objective:
-    needs_target = kind in ("target-return", "target-risk")
-    if needs_target and target is None:
+    """The objective ``--objective KIND`` names. ``--target`` is the kind's own target field
+    (target_return, target_risk...); ``--risk-aversion`` goes to a kind that takes one."""
+    name = kind.replace("-", "_")
+    fields = KINDS[name].document.__struct_fields__
+    target_fields = [f for f in fields if f.startswith("target_")]
+    if target is not None and not target_fields:
+        wanted = ", ".join(k.replace("_", "-") for k, v in KINDS.items() if _targets(v))
+        raise click.UsageError(
+            f"--target applies only to --objective {wanted.replace(', ', ' or ')}"
+        )
+    if target is None and target_fields:
         raise click.UsageError(f"--target is required with --objective {kind}")
-    if not needs_target and target is not None:
-        raise click.UsageError("--target applies only to --objective target-return or target-risk")
-    if kind == "target-return":
-        return TargetReturn(float(target))  # type: ignore[arg-type]
-    if kind == "target-risk":
-        return TargetRisk(float(target))  # type: ignore[arg-type]
-    if kind == "min-variance":
-        return MinVariance()
-    if kind == "max-utility":
-        return MaxUtility(risk_aversion)
-    return MaxSharpe(risk_free)
+    values: dict[str, Any] = {"risk_free_rate": risk_free}
+    values |= dict.fromkeys(target_fields, target)
+    if "risk_aversion" in fields:
+        values["risk_aversion"] = risk_aversion
+    return to_objective(objective_from(name, **values))
+
+
+def _targets(kind: Kind) -> bool:
+    return any(f.startswith("target_") for f in kind.document.__struct_fields__)
 
 
 def _check_flags(opts: dict[str, Any]) -> None:
@@ -174,9 +180,9 @@ def split_list(value: str | None) -> list[str] | None:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def portfolio_from(name: str, tickers: Sequence[str], opts: dict[str, Any]) -> Portfolio:
-    """The portfolio the constraint options describe; sectors (from --sector-map) go on the
-    assets too."""
+def assets_from(name: str, tickers: Sequence[str] | None, opts: dict[str, Any]) -> Assets:
+    """The ad-hoc assets the constraint options describe (``tickers`` None: all of the
+    data's); sectors come from --sector-map."""
     _check_flags(opts)
     sectors = read_sector_map(opts["sector_map"]) if opts["sector_map"] else {}
     factors, loadings = (
@@ -194,7 +200,37 @@ def portfolio_from(name: str, tickers: Sequence[str], opts: dict[str, Any]) -> P
         loadings=loadings,
         factor_limits=parse_ranges(opts["factor_limits"], "--factor-limit"),
     )
-    return Portfolio(name, tuple(Asset(t, sectors.get(t)) for t in tickers), constraints)
+    return Assets(None if tickers is None else tuple(tickers), constraints, sectors, name)
+
+
+def portfolio_from(name: str, tickers: Sequence[str], opts: dict[str, Any]) -> Portfolio:
+    """A portfolio to save: the tickers with the constraint options' constraints and sectors."""
+    a = assets_from(name, tickers, opts)
+    return Portfolio(name, tuple(Asset(t, a.sectors.get(t)) for t in tickers), a.constraints)
+
+
+def run_spec(task: Task, prices: Path | None, ref: str | None, opts: dict[str, Any]) -> RunSpec:
+    """The run the command's arguments describe: on a saved portfolio (``--portfolio``), a
+    prices file, or stored prices (``--tickers``)."""
+    names = split_list(opts["tickers"])
+    if ref is not None:
+        assets: SavedPortfolio | Assets = SavedPortfolio(ref)
+    elif prices is None:
+        if not names:
+            raise click.UsageError(
+                "give a PRICES file, --tickers A,B,C (stored prices) or --portfolio NAME"
+            )
+        assets = assets_from("adhoc", names, opts)
+    else:
+        assets = assets_from(prices.stem, names, opts)
+    return RunSpec(
+        task=task,
+        assets=assets,
+        data=StoredPrices() if prices is None else PricesFile(str(prices)),
+        estimation=estimation_from(opts),
+        solver=solver_settings_from(opts),
+        risk_free_rate=opts["risk_free"],
+    )
 
 
 def estimation_from(opts: dict[str, Any]) -> EstimationSettings:

@@ -1,9 +1,17 @@
 """Human output of the CLI (rich tables); machine output is the msgspec JSON in schemas."""
 
+from typing import Any
+
+import msgspec
 from rich.console import Console
 from rich.table import Table
 
 from entrypoints.schemas import FrontierPointBody, FrontierResponse, OptimizationResponse
+
+
+def json_text(value: Any) -> str:
+    """``value`` (Structs, dataclasses, builtins) as indented JSON, as ``--json`` prints it."""
+    return msgspec.json.format(msgspec.json.encode(value), indent=2).decode()
 
 
 def _pct(x: float) -> str:

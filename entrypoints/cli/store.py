@@ -1,38 +1,28 @@
-"""Opening the store for one CLI command: schema check (or migration), engine lifecycle."""
+"""Opening the store for one CLI command: schema check (or migration), engine lifecycle.
+
+Runs (optimize, frontier) use the synchronous side only (``with_run_store``: no event loop);
+the other commands use the async unit of work (``with_store``)."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy import inspect
-from sqlalchemy.exc import DBAPIError, OperationalError
-
-from adapters.migrations import current, head, upgrade
-from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
+from adapters.migrations import head, schema_state, upgrade
+from adapters.storage import (
+    SqlAlchemyRunStore,
+    SqlAlchemyUnitOfWorkFactory,
+    make_engine,
+    make_sync_engine,
+)
 from domain.errors import StorageUnavailableError
 
 T = TypeVar("T")
 
 
-async def _state(url: str) -> tuple[str | None, bool]:
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as connection:
-            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
-        return await current(engine), bool(tables)
-    except (OperationalError, DBAPIError, OSError) as error:
-        reason = str(getattr(error, "orig", error)).splitlines()[0]
-        raise StorageUnavailableError(
-            f"the database is unavailable: {reason}", field="database"
-        ) from None
-    finally:
-        await engine.dispose()
-
-
 def prepare(url: str, migrate: bool) -> None:
     """Upgrade when asked, or when the embedded SQLite file is new and empty; otherwise refuse a
     schema that is not this code's, naming the command to run."""
-    found, has_tables = asyncio.run(_state(url))
+    found, has_tables = schema_state(url)
     wanted = head(url)
     if found == wanted:
         return
@@ -60,3 +50,15 @@ def with_store(container, work: Callable[[SqlAlchemyUnitOfWorkFactory], Awaitabl
             await engine.dispose()
 
     return asyncio.run(go())
+
+
+def with_run_store(container, work: Callable[[SqlAlchemyRunStore], T]) -> T:
+    """Check (or migrate) the schema, then run ``work`` on the store's synchronous side: one
+    engine, no event loop."""
+    url = container.config.database_url()
+    prepare(url, container.config.migrate())
+    engine = make_sync_engine(url)
+    try:
+        return work(SqlAlchemyRunStore(engine))
+    finally:
+        engine.dispose()

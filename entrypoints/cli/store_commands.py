@@ -3,7 +3,6 @@
 import asyncio
 import csv
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.csv_tables import read_sector_map
+from adapters.documents.records import portfolio_document, record_document
 from adapters.migrations import current, downgrade, head, upgrade
 from adapters.storage import make_engine
-from application.recorded_runs import jsonable
 from domain.records import OptimizationRecord
 from entrypoints.cli.options import portfolio_from, split_list, universe_options
+from entrypoints.cli.render import json_text
 from entrypoints.cli.store import with_store
-from entrypoints.schemas import portfolio_document
 
 
 def _url(container) -> str:
@@ -102,7 +101,7 @@ def prices_list(container, as_json: bool) -> None:
 
     rows = with_store(container, work)
     if as_json:
-        click.echo(json.dumps(jsonable(rows), indent=2))
+        click.echo(json_text(rows))
         return
     table = Table(title=f"Stored prices ({len(rows)} tickers)")
     for name in ("Ticker", "First", "Last", "Rows"):
@@ -139,7 +138,7 @@ def portfolios_create(container, name: str, **opts: Any) -> None:
 def portfolios_list(container, as_json: bool) -> None:
     found = with_store(container, lambda uow: container.manage_portfolios(uow=uow).list())
     if as_json:
-        click.echo(json.dumps([portfolio_document(s) for s in found], indent=2))
+        click.echo(json_text([portfolio_document(s) for s in found]))
         return
     for s in found:
         click.echo(f"{s.portfolio.name}\t{len(s.portfolio.assets)} assets\t{s.id}")
@@ -178,7 +177,7 @@ HISTORY_COLUMNS = [
 
 
 def _history_row(r: OptimizationRecord) -> dict[str, Any]:
-    metrics = r.results.get("metrics") or {}
+    doc = r.results if r.kind == "single" else {}
     return {
         "id": r.id,
         "created_at": r.created_at.isoformat() if r.created_at else None,
@@ -186,9 +185,9 @@ def _history_row(r: OptimizationRecord) -> dict[str, Any]:
         "objective": r.objective,
         "status": r.status,
         "portfolio_id": r.portfolio_id,
-        "expected_return": metrics.get("expected_return"),
-        "volatility": metrics.get("volatility"),
-        "sharpe": metrics.get("sharpe"),
+        "expected_return": doc.get("expected_return"),
+        "volatility": doc.get("volatility"),
+        "sharpe": doc.get("sharpe"),
         "duration_ms": r.duration_ms,
     }
 
@@ -224,8 +223,7 @@ def history(
             writer.writeheader()
             writer.writerows(rows)
     if as_json:
-        json.dump(jsonable(records), sys.stdout, indent=2)
-        click.echo()
+        click.echo(json_text([record_document(r) for r in records]))
         return
     for row in rows:
         click.echo(

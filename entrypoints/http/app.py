@@ -24,22 +24,20 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from adapters.csv_prices import parse_prices
+from adapters.documents.codec import read
+from adapters.documents.records import PortfolioDocument, record_document
+from adapters.documents.specs import to_estimation
 from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.api_keys import AuthPolicy, ManageKeys
 from application.attribute_risk import AttributeRiskCommand, attribute_universe
-from application.compute_frontier import ComputeFrontierCommand
 from application.frontier_jobs import FrontierJobs
 from application.history_source import HistoryPriceSource
 from application.import_prices import ImportPrices
 from application.job_board import FINAL, public
 from application.manage_portfolios import ManagePortfolios
-from application.optimize_portfolio import OptimizePortfolioCommand
-from application.recorded_runs import RecordedRuns, jsonable
-from application.solver_settings import SolverSettings
+from application.runs import AsyncRuns
 from domain.errors import NotFoundError, StorageUnavailableError, ValidationError
-from domain.linear import compile_constraints
-from domain.model import Portfolio
-from entrypoints.container import Container, recorded_runs
+from entrypoints.container import Container, runs_on
 from entrypoints.exports import PriceRowBody, record_csv, rows_to_history
 from entrypoints.http.auth import auth_middleware
 from entrypoints.http.charts import render as render_chart
@@ -52,55 +50,24 @@ from entrypoints.http.requests import (
     OptimizeRequest,
     PortfolioRequest,
     RiskRequest,
-    to_estimation,
-    to_objective,
+    request_spec,
     to_portfolio,
-    to_universe,
+    universe_body,
 )
 from entrypoints.http.shutdown import Drain
 from entrypoints.schemas import (
-    FrontierResponse,
     OptimizationResponse,
+    jsonable,
     portfolio_document,
     report_document,
 )
-
-
-class NoProgress:
-    def report(self, current: int, total: int, message: str) -> None:
-        return None
-
 
 BODY_LIMIT = 8 * 1024 * 1024
 """Request bodies above 8 MiB are refused with 413 (a 5000-asset inline covariance fits)."""
 
 Uow = NamedDependency[SqlAlchemyUnitOfWorkFactory]
-Runs = NamedDependency[RecordedRuns]
+Runs = NamedDependency[AsyncRuns]
 Owner = NamedDependency[str | None]
-
-
-async def _portfolio(
-    data: OptimizeRequest | FrontierRequest, uow: SqlAlchemyUnitOfWorkFactory
-) -> tuple[Portfolio, str | None]:
-    """The saved portfolio named by ``portfolio_id`` (and its id), or an ad-hoc one on
-    ``tickers`` with the request's constraints."""
-    if data.portfolio_id is not None:
-        stored = await ManagePortfolios(uow).show(data.portfolio_id)
-        return stored.portfolio, stored.id
-    return to_portfolio("adhoc", data.tickers or [], data.constraints), None
-
-
-def _exactly_one(data: OptimizeRequest | FrontierRequest) -> None:
-    if sum(x is not None for x in (data.portfolio_id, data.tickers, data.inline)) != 1:
-        raise ValidationError(
-            "give exactly one of portfolio_id, tickers or inline", field="portfolio_id"
-        )
-
-
-def _inline_portfolio(data: OptimizeRequest | FrontierRequest) -> Portfolio:
-    """The request's constraints on the inline universe's tickers."""
-    assert data.inline is not None
-    return to_portfolio("inline", data.inline.tickers, data.constraints)
 
 
 MAX_OFFSET = 1_000_000_000
@@ -157,8 +124,8 @@ def create_app(container: Container) -> Litestar:
     def provide_owner(request: Request) -> str | None:
         return request.scope.get("pfopt_owner")
 
-    def provide_runs(uow: Uow) -> RecordedRuns:
-        return recorded_runs(container, uow)
+    def provide_runs(uow: Uow) -> AsyncRuns:
+        return AsyncRuns(runs_on(container, uow.run_store()))
 
     @get("/health")
     async def health(state: State) -> dict[str, str]:
@@ -173,46 +140,28 @@ def create_app(container: Container) -> Litestar:
         return {"status": "ok", "database": "ok"}
 
     @post("/api/optimize/portfolio", status_code=200)
-    async def optimize(
-        data: JSONBody[OptimizeRequest], runs: Runs, uow: Uow
-    ) -> OptimizationResponse:
+    async def optimize(data: JSONBody[OptimizeRequest], runs: Runs) -> OptimizationResponse:
         """One optimization on a saved portfolio, stored prices or an inline risk model."""
-        _exactly_one(data)
-        objective, rf = to_objective(data.objective), data.objective.risk_free_rate
-        if (settings := data.solver.settings()) != SolverSettings():
-            runs = recorded_runs(container, uow, settings)
-        if data.inline is not None:
-            constraints = _inline_portfolio(data).constraints
-            universe = to_universe(data.inline)
-            async with gate.slot(len(universe.tickers) >= HEAVY_ASSETS):
-                result, run_id = await runs.optimize_universe(universe, constraints, objective, rf)
-            return OptimizationResponse.from_domain(result, rf, run_id)
-        portfolio, portfolio_id = await _portfolio(data, uow)
-        command = OptimizePortfolioCommand(
-            portfolio=portfolio,
-            objective=objective,
-            risk_free_rate=rf,
-            estimation=to_estimation(data.estimation, data.start, data.end),
-        )
-        async with gate.slot(len(portfolio.tickers) >= HEAVY_ASSETS):
-            result, run_id = await runs.optimize(command, None, "store", portfolio_id)
-        return OptimizationResponse.from_domain(result, rf, run_id)
+        run = await runs.resolve(request_spec(data))
+        async with gate.slot(len(run.portfolio.tickers) >= HEAVY_ASSETS):
+            outcome = await runs.execute(run)
+        return read(outcome.document, OptimizationResponse)
 
     @get("/api/portfolios")
-    async def list_portfolios(uow: Uow) -> list[dict[str, Any]]:
+    async def list_portfolios(uow: Uow) -> list[PortfolioDocument]:
         return [portfolio_document(s) for s in await ManagePortfolios(uow).list()]
 
     @post("/api/portfolios")
     async def create_portfolio(
         data: JSONBody[PortfolioRequest], uow: Uow
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[PortfolioDocument]:
         """201 with ``Location`` (clients, and schemathesis' stateful phase, follow it)."""
-        portfolio = to_portfolio(data.name, data.tickers, data.constraints)
+        portfolio = to_portfolio(data.name, data.tickers, data.constraints, data.sectors)
         doc = portfolio_document(await ManagePortfolios(uow).create(portfolio))
-        return Response(doc, status_code=201, headers={"location": f"/api/portfolios/{doc['id']}"})
+        return Response(doc, status_code=201, headers={"location": f"/api/portfolios/{doc.id}"})
 
     @get("/api/portfolios/{portfolio_id:str}")
-    async def get_portfolio(portfolio_id: FromPath[str], uow: Uow) -> dict[str, Any]:
+    async def get_portfolio(portfolio_id: FromPath[str], uow: Uow) -> PortfolioDocument:
         return portfolio_document(await ManagePortfolios(uow).show(portfolio_id))
 
     @delete("/api/portfolios/{portfolio_id:str}")
@@ -222,8 +171,14 @@ def create_app(container: Container) -> Litestar:
     @put("/api/portfolios/{portfolio_id:str}")
     async def replace_portfolio(
         portfolio_id: FromPath[str], data: JSONBody[PortfolioRequest], uow: Uow
-    ) -> dict[str, Any]:
-        portfolio = to_portfolio(data.name, data.tickers, data.constraints)
+    ) -> PortfolioDocument:
+        """A document read with GET may be sent back as it is (its ``id`` must be this one)."""
+        if data.id is not None and data.id != portfolio_id:
+            raise ValidationError(
+                f"id {data.id!r} is not the portfolio being replaced ({portfolio_id!r})",
+                field="id",
+            )
+        portfolio = to_portfolio(data.name, data.tickers, data.constraints, data.sectors)
         return portfolio_document(await ManagePortfolios(uow).replace(portfolio_id, portfolio))
 
     @get("/api/portfolios/{portfolio_id:str}/optimizations")
@@ -238,7 +193,7 @@ def create_app(container: Container) -> Litestar:
         stored = await ManagePortfolios(uow).show(portfolio_id)
         async with uow() as u:
             records = await u.optimizations.list(stored.id, limit=limit, offset=offset)
-        return [jsonable(r) for r in records]
+        return [msgspec.to_builtins(record_document(r)) for r in records]
 
     @post("/api/prices", status_code=200)
     async def import_prices(request: Request, uow: Uow) -> dict[str, Any]:
@@ -341,7 +296,7 @@ def create_app(container: Container) -> Litestar:
             return Response(record_csv(record), media_type="text/csv")
         if format != "json":
             raise ValidationError("format must be json or csv", field="format")
-        return Response(jsonable(record))
+        return Response(record_document(record))
 
     @post("/api/risk/attribution", status_code=200)
     async def risk(data: JSONBody[RiskRequest], uow: Uow) -> dict[str, Any]:
@@ -354,7 +309,7 @@ def create_app(container: Container) -> Litestar:
         if data.inline is not None:
             if data.weights is None:
                 raise ValidationError("an inline universe needs weights", field="weights")
-            return report_document(attribute_universe(to_universe(data.inline), weights))
+            return report_document(attribute_universe(universe_body(data.inline), weights))
         async with uow() as u:
             if data.optimization_id is not None:
                 record = await u.optimizations.get(data.optimization_id)
@@ -377,56 +332,43 @@ def create_app(container: Container) -> Litestar:
 
     gate = SolveGate(int(os.environ.get("PFOPT_MAX_CONCURRENT_SOLVES", "4")))
 
-    async def _frontier_command(data: FrontierRequest, uow: SqlAlchemyUnitOfWorkFactory):
-        """The command (and the caller's universe, if inline), checked whole before any job
-        starts: a request that cannot run is a 4xx at once, never a 202 and a failed job."""
-        _exactly_one(data)
-        universe = None if data.inline is None else to_universe(data.inline)
-        if universe is not None:
-            portfolio, portfolio_id = _inline_portfolio(data), None
-        else:
-            portfolio, portfolio_id = await _portfolio(data, uow)
-        command = ComputeFrontierCommand(
-            portfolio=portfolio,
-            n_points=data.points,
-            risk_free_rate=data.risk_free_rate,
-            estimation=to_estimation(data.estimation, data.start, data.end),
-        )
-        if universe is not None:
-            compile_constraints(universe.tickers, portfolio.constraints)
-        return command, portfolio_id, universe
-
     @post("/api/optimize/efficient-frontier")
     async def start_frontier(
         data: JSONBody[FrontierRequest],
         runs: Runs,
-        uow: Uow,
         state: State,
         owner: Owner,
         wait: FromQuery[bool] = False,
     ) -> Response[dict[str, Any]]:
-        """The frontier as a job (202 with its URLs), or at once with ``?wait=true``."""
-        command, portfolio_id, universe = await _frontier_command(data, uow)
-        heavy = len(command.portfolio.tickers) * data.points >= HEAVY_ASSETS * 25
-
-        async def trace(progress, cancel=None):
-            if universe is not None:
-                return await runs.frontier_universe(universe, command, progress, cancel)
-            return await runs.frontier(command, progress, None, "store", portfolio_id, cancel)
+        """The frontier as a job (202 with its URLs), or at once with ``?wait=true`` (200 with
+        the job's final status document, as ``GET .../{session_id}`` gives it). The request is
+        checked whole first: one that cannot run is a 4xx at once, never a 202 and a failed
+        job."""
+        run = await runs.resolve(request_spec(data))
+        heavy = len(run.portfolio.tickers) * data.points >= HEAVY_ASSETS * 25
 
         if wait:
             async with gate.slot(heavy):
-                run, run_id = await trace(NoProgress())
-            doc = msgspec.to_builtins(FrontierResponse.from_domain(run, run_id))
-            return Response(doc, status_code=200)
+                outcome = await runs.execute(run)
+            points = len(outcome.document["points"])
+            job = {
+                "session_id": data.session_id or outcome.id,
+                "status": "done",
+                "current": points,
+                "total": points,
+                "message": "done",
+                "optimization_id": outcome.id,
+                "result": outcome.document,
+            }
+            return Response(job, status_code=200)
 
         async def work(progress, cancel) -> str:
             try:
                 async with gate.turn(heavy):
-                    _, run_id = await trace(progress, cancel)
+                    outcome = await runs.execute(run, progress, cancel)
             finally:
                 gate.release(heavy)
-            return run_id
+            return outcome.id
 
         gate.acquire(heavy)
         try:

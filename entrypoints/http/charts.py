@@ -4,19 +4,18 @@ import asyncio
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from platformdirs import user_cache_dir
 
+from adapters.documents.codec import read_results
+from adapters.documents.results import FrontierResponse, OptimizationResponse
 from application.attribute_risk import AttributeRisk, AttributeRiskCommand
 from application.estimate_universe import EstimationSettings
 from application.history_source import HistoryPriceSource
 from domain.charts import AssetPoints, ChartFormat, ChartRenderer
 from domain.errors import NotFoundError
-from domain.frontier import FrontierPoint, FrontierResult
-from domain.metrics import PortfolioMetrics
-from domain.problem import ReturnRange
+from domain.frontier import FrontierResult
 from domain.records import OptimizationRecord
 from domain.repositories import UnitOfWorkFactory
 
@@ -30,39 +29,17 @@ def cache_dir() -> Path:
     return folder / "charts"
 
 
-def _point(d: dict[str, Any]) -> FrontierPoint:
-    metrics = None
-    if d.get("volatility") is not None:
-        metrics = PortfolioMetrics(d["expected_return"], d["volatility"], d["sharpe"])
-    weights = np.array(list(d["weights"].values())) if d.get("weights") else None
-    return FrontierPoint(d["target_return"], d["status"], d["solver"], weights, metrics)
-
-
-def frontier_from_results(results: dict[str, Any]) -> tuple[FrontierResult, AssetPoints]:
-    assets = results.get("assets")
-    if not assets:
+def frontier_of(record: OptimizationRecord) -> tuple[FrontierResult, AssetPoints]:
+    """The frontier and its asset scatter, read from the run's stored document."""
+    doc = read_results(record)
+    assert isinstance(doc, FrontierResponse)
+    frontier, assets = doc.to_domain()
+    if assets is None:
         raise NotFoundError(
             "this frontier run was saved without its asset data; run it again to chart it",
             field="chart",
         )
-    best = results.get("max_sharpe")
-    span = results["return_range"]
-    frontier = FrontierResult(
-        tuple(assets["tickers"]),
-        tuple(_point(p) for p in results["points"]),
-        None if best is None else _point(best),
-        _point(results["min_variance"]),
-        ReturnRange(span["lowest"], span["highest"]),
-        results.get("risk_free_rate", 0.0),
-        "complete",
-        results["method"],
-    )
-    points = AssetPoints(
-        tuple(assets["tickers"]),
-        np.array(assets["volatilities"]),
-        np.array(assets["expected_returns"]),
-    )
-    return frontier, points
+    return frontier, assets
 
 
 async def _risk_chart(
@@ -72,16 +49,17 @@ async def _risk_chart(
     charts: ChartRenderer,
     fmt: ChartFormat,
 ) -> bytes:
-    window = record.results.get("window")
-    if record.params.get("source") != "store" or not window:
+    doc = read_results(record)
+    assert isinstance(doc, OptimizationResponse)
+    if record.params.get("source") != "store" or doc.window is None:
         raise NotFoundError(
             "the risk chart needs the run's prices in the store (this run "
             "used a file or an inline risk model)",
             field="chart",
         )
-    weights = record.results["weights"]
-
-    start, end = dt.date.fromisoformat(window["start"]), dt.date.fromisoformat(window["end"])
+    weights = doc.weights
+    start = dt.date.fromisoformat(doc.window.start)
+    end = dt.date.fromisoformat(doc.window.end)
     async with uow() as u:
         history = await u.prices.load(list(weights), None, end)
     use_case = AttributeRisk(HistoryPriceSource(history), estimator)
@@ -112,10 +90,10 @@ async def render(
     if cached.exists():
         return cached.read_bytes()
     if kind == "frontier":
-        frontier, assets = frontier_from_results(record.results)
+        frontier, assets = frontier_of(record)
         data = await asyncio.to_thread(charts.efficient_frontier, frontier, assets, fmt)
     elif kind == "weights":
-        weights = record.results["weights"]
+        weights = read_results(record).weights  # type: ignore[union-attr]
         values = np.array(list(weights.values()))
         data = await asyncio.to_thread(charts.weights, list(weights), values, fmt)
     else:

@@ -1,0 +1,70 @@
+"""The store as a run sees it from its worker thread or CLI command: synchronous reads of saved
+portfolios and stored prices, and the history append, all on the engine's synchronous twin."""
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from adapters.orm import PortfolioRow
+from adapters.storage.errors import unavailable
+from adapters.storage.journal import run_journal
+from adapters.storage.portfolios import stored_portfolio
+from adapters.storage.prices import SUMMARY, SeriesQuery
+from domain.errors import NotFoundError
+from domain.prices import PriceHistory
+from domain.records import OptimizationRecord, StoredPortfolio
+
+
+class StoredPriceSource:
+    """``PriceSource`` over the price table, read synchronously."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def load(
+        self,
+        tickers: Sequence[str] | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> PriceHistory:
+        try:
+            with self._engine.connect() as connection:
+                if tickers is None:
+                    tickers = [row[0] for row in connection.execute(SUMMARY)]
+                query = SeriesQuery(self._engine.dialect.name, tickers, start, end)
+                return query.history(connection.execute(query.statement, query.parameters))
+        except (OperationalError, DBAPIError) as error:
+            raise unavailable(error) from error
+
+
+class SqlAlchemyRunStore:
+    """``RunStore`` for one owner (None: every portfolio, as when API keys are off)."""
+
+    def __init__(self, engine: Engine, owner: str | None = None) -> None:
+        self._engine, self._owner = engine, owner
+        self.prices = StoredPriceSource(engine)
+        self._journal = run_journal(engine, owner)
+
+    def portfolio(self, ref: str) -> StoredPortfolio:
+        """By name first (among this owner's, or the unowned ones when keys are off), then by
+        id, as ``ManagePortfolios.show`` finds them."""
+        owned = (
+            PortfolioRow.owner.is_(None)
+            if self._owner is None
+            else PortfolioRow.owner == self._owner
+        )
+        by_name = select(PortfolioRow).where(PortfolioRow.name == ref, owned)
+        try:
+            with Session(self._engine) as session:
+                row = session.scalars(by_name).first() or session.get(PortfolioRow, ref)
+                if row is None or (self._owner is not None and row.owner != self._owner):
+                    raise NotFoundError(f"no portfolio named or with id {ref!r}", field="portfolio")
+                return stored_portfolio(row)
+        except (OperationalError, DBAPIError) as error:
+            raise unavailable(error) from error
+
+    def append(self, record: OptimizationRecord) -> None:
+        self._journal.append(record)
