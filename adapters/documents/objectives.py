@@ -111,6 +111,6 @@ def objective_from(kind: str, **values: Any) -> ObjectiveDocument:
     if extra:
         raise ValidationError(f"{extra[0]} does not apply to objective {kind}", field=extra[0])
     try:
-        return msgspec.convert(given, document)
-    except msgspec.ValidationError as error:
+        return document(**given)  # the domain value checks the numbers, in its own words
+    except TypeError as error:
         raise ValidationError(f"objective {kind}: {error}", field="objective") from None

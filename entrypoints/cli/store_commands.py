@@ -2,7 +2,6 @@
 
 import asyncio
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +149,7 @@ def portfolios_list(container, as_json: bool) -> None:
 def portfolios_show(container, ref: str) -> None:
     """Print a saved portfolio (by name or id) as JSON."""
     stored = with_store(container, lambda uow: container.manage_portfolios(uow=uow).show(ref))
-    click.echo(json.dumps(portfolio_document(stored), indent=2))
+    click.echo(json_text(portfolio_document(stored)))
 
 
 @portfolios.command("delete")

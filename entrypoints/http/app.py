@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import io
 import os
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -33,7 +34,7 @@ from application.attribute_risk import AttributeRiskCommand, attribute_universe
 from application.frontier_jobs import FrontierJobs
 from application.history_source import HistoryPriceSource
 from application.import_prices import ImportPrices
-from application.job_board import FINAL, public
+from application.job_board import FINAL, initial_state, public
 from application.manage_portfolios import ManagePortfolios
 from application.runs import AsyncRuns
 from domain.errors import NotFoundError, StorageUnavailableError, ValidationError
@@ -61,6 +62,18 @@ from entrypoints.schemas import (
     portfolio_document,
     report_document,
 )
+
+
+class JobProgress:
+    """Progress written into a job document, as a frontier job's state records it (a frontier
+    answered at once ends in the same document as one run as a job)."""
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        self._job = job
+
+    def report(self, current: int, total: int, message: str) -> None:
+        self._job.update(current=current, total=total, message=message, seq=self._job["seq"] + 1)
+
 
 BODY_LIMIT = 8 * 1024 * 1024
 """Request bodies above 8 MiB are refused with 413 (a 5000-asset inline covariance fits)."""
@@ -348,18 +361,10 @@ def create_app(container: Container) -> Litestar:
         heavy = len(run.portfolio.tickers) * data.points >= HEAVY_ASSETS * 25
 
         if wait:
+            job = public(initial_state(data.session_id or str(uuid.uuid4())))
             async with gate.slot(heavy):
-                outcome = await runs.execute(run)
-            points = len(outcome.document["points"])
-            job = {
-                "session_id": data.session_id or outcome.id,
-                "status": "done",
-                "current": points,
-                "total": points,
-                "message": "done",
-                "optimization_id": outcome.id,
-                "result": outcome.document,
-            }
+                outcome = await runs.execute(run, JobProgress(job))
+            job |= {"status": "done", "optimization_id": outcome.id, "result": outcome.document}
             return Response(job, status_code=200)
 
         async def work(progress, cancel) -> str:

@@ -77,9 +77,13 @@ def _field(extra: list) -> str:
     """The field a body error is about: its path, or the unknown field's name."""
     first = next((e for e in extra if isinstance(e, dict)), {})
     key = str(first.get("key") or "data")
+    message = str(first.get("message", ""))
+    missing = re.search(r"missing required field `([^`]+)`", message)
+    if missing:  # the field that is missing, under the object that lacks it
+        return missing.group(1) if key == "data" else f"{key}.{missing.group(1)}"
     if key != "data":
         return key
-    unknown = re.search(r"unknown field `([^`]+)`", str(first.get("message", "")))
+    unknown = re.search(r"unknown field `([^`]+)`", message)
     return unknown.group(1) if unknown else "body"
 
 

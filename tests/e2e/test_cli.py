@@ -74,6 +74,7 @@ def test_optimize_prints_weights_and_metrics(data: Path, capsys) -> None:
 def test_json_document_is_stable(data: Path, capsys) -> None:
     doc = run_json(capsys, data, "--objective", "min-variance", "--risk-free", "0.02")
     assert set(doc) == {
+        "schema_version",
         "objective",
         "parameters",
         "weights",

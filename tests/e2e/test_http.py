@@ -1,5 +1,6 @@
 """The HTTP API through Litestar's test client on a real (SQLite) store."""
 
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -179,8 +180,8 @@ def test_risk_attribution(client) -> None:
         (
             "/api/optimize/portfolio",
             {"tickers": ["TEC01", "FIN02"], "objective": {"kind": "target_return"}},
-            422,
-            "objective.target_return is required",
+            400,
+            "missing required field `target_return`",
         ),
         (
             "/api/optimize/portfolio",
@@ -205,7 +206,10 @@ def test_risk_attribution(client) -> None:
         ),
         (
             "/api/optimize/portfolio",
-            {"tickers": ["TEC01", "FIN02"], "objective": {"risk_aversion": -1}},
+            {
+                "tickers": ["TEC01", "FIN02"],
+                "objective": {"kind": "max_utility", "risk_aversion": -1},
+            },
             400,
             "risk_aversion",
         ),
@@ -235,12 +239,42 @@ FRONTIER = {
 
 
 def test_frontier_wait_answers_at_once(client) -> None:
-    r = client.post("/api/optimize/efficient-frontier?wait=true", json=FRONTIER)
+    """With ``?wait=true`` the answer is the finished job's status document, the one a job's
+    status URL gives (its ``result`` is the stored frontier document)."""
+    r = client.post(
+        "/api/optimize/efficient-frontier?wait=true", json={**FRONTIER, "session_id": "w1"}
+    )
     assert r.status_code == 200, r.text
     doc = r.json()
-    assert doc["status"] == "complete"
-    assert len(doc["points"]) == 6
-    assert client.get(f"/api/optimizations/{doc['optimization_id']}").status_code == 200
+    assert doc["status"] == "done" and doc["session_id"] == "w1"
+    assert doc["result"]["status"] == "complete"
+    assert len(doc["result"]["points"]) == 6
+    stored = client.get(f"/api/optimizations/{doc['optimization_id']}").json()
+    assert stored["results"] == doc["result"]
+    job = client.post("/api/optimize/efficient-frontier", json={**FRONTIER, "session_id": "j1"})
+    assert job.status_code == 202, job.text
+    for _ in range(200):
+        status = client.get("/api/optimize/efficient-frontier/j1").json()
+        if status["status"] == "done":
+            break
+        time.sleep(0.05)
+    assert set(status) == set(doc)
+    changing = ("session_id", "optimization_id", "result", "seq")
+    same = {k: v for k, v in status.items() if k not in changing}
+    assert same == {k: doc[k] for k in same}
+    per_run = ("duration_ms", "optimization_id")
+    assert {k: v for k, v in status["result"].items() if k not in per_run} == {
+        k: v for k, v in doc["result"].items() if k not in per_run
+    }
+
+
+def test_missing_objective_fields_are_named(client) -> None:
+    r = client.post(
+        "/api/optimize/portfolio",
+        json={"tickers": ["TEC01", "FIN02"], "objective": {"kind": "target_return"}},
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["field"] == "objective.target_return"
 
 
 def test_frontier_job_with_live_progress_and_a_late_subscriber(client) -> None:

@@ -203,7 +203,7 @@ def test_frontier_on_the_callers_own_model(client) -> None:
     body = {"inline": INLINE, "points": 5, "constraints": {"max_weight": 0.6}}
     r = client.post("/api/optimize/efficient-frontier?wait=true", json=body)
     assert r.status_code == 200, r.text
-    doc = r.json()
+    doc = r.json()["result"]
     assert doc["window"] is None
     assert len(doc["points"]) == 5
     assert all(max(p["weights"].values()) <= 0.6 + 1e-12 for p in doc["points"])

@@ -1,13 +1,12 @@
 """Run documents in today's format: tests/golden/, from ``python -m tests.golden.make_golden``.
 
-Two guarantees for changes to the run serialization:
+Three guarantees for changes to the run serialization:
 
 * the code still produces documents of exactly the golden shape (every dict's keys, every
   leaf's type) and the same numbers (rtol 1e-9);
-* rows stored in today's format stay readable through the HTTP API and the CLI.
-
-``insert_golden_rows`` writes the stored rows on its own, so the second test can later insert
-them at an old Alembic revision and upgrade before reading.
+* rows stored in today's format stay readable through the HTTP API and the CLI;
+* rows stored before the run documents (``revision_0003/stored_rows.json``: class names in the
+  parameters, nested metrics) are converted by migration 0004 and read the same way.
 """
 
 import asyncio
@@ -26,12 +25,16 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.constraint_codec import decode
+from adapters.documents.codec import builtins, read
+from adapters.documents.constraints import constraints_document
+from adapters.documents.results import FrontierResponse, OptimizationResponse
+from adapters.documents.specs import RunParams
+from adapters.migrations import downgrade, upgrade
 from adapters.orm import OptimizationRow, PortfolioAssetRow, PortfolioRow
-from application.recorded_runs import jsonable
 from entrypoints.cli.main import main
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
-from tests.golden.make_golden import FILES, GOLDEN, build
+from tests.golden.make_golden import FILES, GOLDEN, build, stored_rows
 from tests.storage import fresh_database
 
 RTOL, ATOL = 1e-9, 1e-12
@@ -96,9 +99,10 @@ def test_the_golden_files_cover_what_they_claim() -> None:
     assert [r["kind"] for r in rows["optimization"]] == ["single", "frontier"]
     assert {r["portfolio_id"] for r in rows["optimization"]} == {portfolio["id"]}
     assert [r["kind"] for r in golden("history.json")] == ["frontier", "single"]
-    # The CLI's long-only runs store the LongOnly item (as a class name, see params).
-    single_cli = golden("history.json")[1]["params"]["constraints"]
-    assert {"type": "LongOnly"} in single_cli
+    single_cli = golden("history.json")[1]["params"]
+    assert single_cli["constraints"]["long_only"] is True
+    assert single_cli["schema_version"] == 2
+    assert "type" not in json.dumps(golden("optimization_single.json")["params"])
 
 
 def _rows_for_insert(rows: list[dict[str, Any]], table) -> list[dict[str, Any]]:
@@ -142,16 +146,61 @@ def insert_golden_rows(url: str, rows: dict[str, Any] | None = None) -> dict[str
     return rows
 
 
-@pytest.fixture
-def stored(tmp_path: Path, monkeypatch) -> tuple[str, dict[str, Any]]:
-    """A fresh SQLite store at head holding only the golden rows (no prices)."""
+@pytest.fixture(params=["today", "revision_0003"])
+def stored(request, tmp_path: Path, monkeypatch) -> tuple[str, dict[str, Any]]:
+    """A fresh SQLite store at head holding only golden rows (no prices): today's, or those
+    of revision 0003 inserted at that revision and upgraded (migration 0004 converts them).
+    Returns the rows as they are stored at head."""
     monkeypatch.setenv("PFOPT_CHARTS_DIR", str(tmp_path / "charts"))
     (tmp_path / "charts").mkdir()
-    url = fresh_database("sqlite", tmp_path)
-    return url, insert_golden_rows(url)
+    if request.param == "today":
+        url = fresh_database("sqlite", tmp_path)
+        return url, insert_golden_rows(url)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0003")
+    insert_golden_rows(url, golden("revision_0003/stored_rows.json"))
+    upgrade(url)
+    return url, stored_rows(tmp_path / "old.db", *_ids(golden("revision_0003/stored_rows.json")))
 
 
-def test_stored_rows_in_todays_format_are_readable(stored, capsys) -> None:
+def _ids(rows: dict[str, Any]) -> tuple[str, list[str]]:
+    return rows["portfolio"][0]["id"], [r["id"] for r in rows["optimization"]]
+
+
+def test_migration_0004_keeps_every_number_of_old_rows(tmp_path: Path) -> None:
+    """The converted rows hold the old weights, metrics and points, in today's documents (they
+    decode into the codec's Structs), and downgrading restores the old rows exactly."""
+    old = golden("revision_0003/stored_rows.json")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0003")
+    insert_golden_rows(url, old)
+    upgrade(url)
+    new = stored_rows(tmp_path / "old.db", *_ids(old))
+    (single_old, frontier_old), (single, frontier) = old["optimization"], new["optimization"]
+    single_doc = read(single["results_json"], OptimizationResponse)
+    assert single_doc.weights == single_old["results_json"]["weights"]
+    metrics = single_old["results_json"]["metrics"]
+    assert (single_doc.expected_return, single_doc.volatility, single_doc.sharpe) == (
+        metrics["expected_return"],
+        metrics["volatility"],
+        metrics["sharpe"],
+    )
+    frontier_doc = read(frontier["results_json"], FrontierResponse)
+    assert [p.weights for p in frontier_doc.points] == [
+        p["weights"] for p in frontier_old["results_json"]["points"]
+    ]
+    assert frontier_doc.status == "complete" and frontier_doc.assets is not None
+    params = read(single["params_json"], RunParams)
+    assert params.objective is not None and params.objective.__struct_config__.tag == "min_variance"
+    # The converted parameters are those a run on that portfolio records today.
+    assert single["params_json"] == golden("stored_rows.json")["optimization"][0]["params_json"]
+    assert read(frontier["params_json"], RunParams).points == 5
+    downgrade(url, "0003")
+    back = stored_rows(tmp_path / "old.db", *_ids(old))
+    assert back["optimization"] == old["optimization"]
+
+
+def test_stored_rows_are_readable(stored, capsys) -> None:
     url, rows = stored
     (portfolio,) = rows["portfolio"]
     single, frontier = rows["optimization"]
@@ -166,11 +215,12 @@ def test_stored_rows_in_todays_format_are_readable(stored, capsys) -> None:
         assert doc["name"] == portfolio["name"]
         assert doc["tickers"] == [a["ticker"] for a in assets]
         assert doc["sectors"] == {a["ticker"]: a["sector"] for a in assets}
-        # The column's codec form comes back as the API's constraint list, the same list a
-        # run on the portfolio records in its params.
-        assert doc["constraints"] == jsonable(list(decode(portfolio["constraints"])))
+        # The column's codec form comes back in the API's constraint shape, the one a run on
+        # the portfolio records in its params (and the one a PUT takes).
+        assert doc["constraints"] == builtins(
+            constraints_document(decode(portfolio["constraints"]), doc["sectors"])
+        )
         assert doc["constraints"] == single["params_json"]["constraints"]
-        assert len(doc["constraints"]) == len(portfolio["constraints"]["items"])
 
         for row in (single, frontier):
             r = client.get(f"/api/optimizations/{row['id']}")
@@ -197,7 +247,7 @@ def test_stored_rows_in_todays_format_are_readable(stored, capsys) -> None:
         assert r.status_code == 200, r.text
         table = list(csv.DictReader(io.StringIO(r.text)))
         points = frontier["results_json"]["points"]
-        assert len(table) == len(points) == frontier["params_json"]["n_points"]
+        assert len(table) == len(points) == frontier["params_json"]["points"]
         tickers = list(frontier["results_json"]["min_variance"]["weights"])
         for line, point in zip(table, points, strict=True):
             assert float(line["target_return"]) == point["target_return"]

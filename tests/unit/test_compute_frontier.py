@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from application.compute_frontier import ComputeFrontier, ComputeFrontierCommand, trace_frontier
+from application.estimate_universe import FromPrices
 from domain.constraints import LongOnly, WeightBounds
 from domain.errors import InfeasibleError, ValidationError
 from domain.linear import compile_constraints
@@ -75,9 +76,8 @@ def test_prechecks_run_before_tracing() -> None:
 
 def test_use_case_estimates_then_traces(market) -> None:
     progress = RecordingProgress()
-    use_case = ComputeFrontier(
-        InMemoryPriceSource(market.history), SampleRiskEstimator(), FakeFrontierSolver(), progress
-    )
+    models = FromPrices(InMemoryPriceSource(market.history), SampleRiskEstimator())
+    use_case = ComputeFrontier(models, FakeFrontierSolver(), progress)
     portfolio = Portfolio("p", tuple(Asset(t) for t in market.history.tickers), (LongOnly(),))
     run = use_case.execute(ComputeFrontierCommand(portfolio=portfolio, n_points=4))
     assert len(run.frontier.points) == 4

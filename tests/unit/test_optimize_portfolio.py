@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from application.allocate import allocate
-from application.estimate_universe import EstimationSettings
+from application.estimate_universe import EstimationSettings, FromPrices
 from application.optimize_portfolio import OptimizePortfolio, OptimizePortfolioCommand
 from domain.constraints import AssetBounds, LongOnly, WeightBounds
 from domain.errors import InfeasibleError, NotFoundError
@@ -18,7 +18,7 @@ def _portfolio(tickers, *constraints) -> Portfolio:
 
 def test_optimize_estimates_solves_and_reports(market) -> None:
     estimator, solver = SampleRiskEstimator(), FakeSolver()
-    use_case = OptimizePortfolio(InMemoryPriceSource(market.history), estimator, solver)
+    use_case = OptimizePortfolio(FromPrices(InMemoryPriceSource(market.history), estimator), solver)
     result = use_case.execute(
         OptimizePortfolioCommand(
             portfolio=_portfolio(market.history.tickers, WeightBounds(max_weight=0.3)),
@@ -44,7 +44,7 @@ def test_non_psd_covariance_is_repaired_with_a_warning(market) -> None:
     tickers = market.history.tickers[:3]
     bad = np.array([[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]]) / 252
     use_case = OptimizePortfolio(
-        InMemoryPriceSource(market.history), SampleRiskEstimator(bad), FakeSolver()
+        FromPrices(InMemoryPriceSource(market.history), SampleRiskEstimator(bad)), FakeSolver()
     )
     result = use_case.execute(
         OptimizePortfolioCommand(portfolio=_portfolio(tickers), objective=MinVariance())
@@ -54,7 +54,7 @@ def test_non_psd_covariance_is_repaired_with_a_warning(market) -> None:
 
 def test_unknown_ticker_is_not_found(market) -> None:
     use_case = OptimizePortfolio(
-        InMemoryPriceSource(market.history), SampleRiskEstimator(), FakeSolver()
+        FromPrices(InMemoryPriceSource(market.history), SampleRiskEstimator()), FakeSolver()
     )
     with pytest.raises(NotFoundError, match="ticker 'NOPE'"):
         use_case.execute(OptimizePortfolioCommand(portfolio=_portfolio(["NOPE", "TEC01"])))
@@ -62,7 +62,7 @@ def test_unknown_ticker_is_not_found(market) -> None:
 
 def test_date_range_is_passed_to_the_price_source(market) -> None:
     use_case = OptimizePortfolio(
-        InMemoryPriceSource(market.history), SampleRiskEstimator(), FakeSolver()
+        FromPrices(InMemoryPriceSource(market.history), SampleRiskEstimator()), FakeSolver()
     )
     start, end = market.history.dates[100], market.history.dates[300]
     result = use_case.execute(
