@@ -47,6 +47,10 @@ def _sectors(market: Market) -> list[str]:
     return ["--sector-map", str(market.sectors)]
 
 
+SECTOR_MAP = "<sector map>"
+"""Stands for the sample's sector map in CASES: ``--sector-map FILE`` on the CLI side, the
+``ticker: sector`` mapping in the HTTP body (the file's path is known only at run time)."""
+
 # (CLI flags after ``optimize --tickers ALL``, HTTP body without ``tickers``). Each constraint
 # binds on this data (seed 5, 6 assets): see test_the_parity_cases_bind.
 CASES: dict[str, tuple[list[str], dict[str, Any]]] = {
@@ -66,13 +70,13 @@ CASES: dict[str, tuple[list[str], dict[str, Any]]] = {
     ),
     "target_return_sector_limits": (
         [
-            *("--objective", "target-return", "--target", "0.3", "{sectors}"),
+            *("--objective", "target-return", "--target", "0.3", SECTOR_MAP),
             *("--sector-limit", "Health Care=:0.3", "--sector-limit", "Energy=0.1:"),
         ],
         {
             "objective": {"kind": "target_return", "target_return": 0.3},
             "constraints": {
-                "sectors": "{sectors}",
+                "sectors": SECTOR_MAP,
                 "sector_limits": {"Health Care": [None, 0.3], "Energy": [0.1, None]},
             },
         },
@@ -100,9 +104,9 @@ CASES: dict[str, tuple[list[str], dict[str, Any]]] = {
 def _case(market: Market, name: str) -> tuple[list[str], dict[str, Any]]:
     """The case with the sector map filled in: a file for the CLI, a mapping for HTTP."""
     args, body = CASES[name]
-    flags = [a for arg in args for a in (_sectors(market) if arg == "{sectors}" else [arg])]
+    flags = [a for arg in args for a in (_sectors(market) if arg == SECTOR_MAP else [arg])]
     constraints = dict(body["constraints"])
-    if constraints.get("sectors") == "{sectors}":
+    if constraints.get("sectors") == SECTOR_MAP:
         constraints["sectors"] = market.sector_of()
     return flags, {**body, "constraints": constraints, "tickers": list(market.tickers)}
 
