@@ -155,7 +155,10 @@ FRONTIER_BODY = {"points": 5, "risk_free_rate": 0.01, "constraints": {"max_weigh
 
 
 def _http_frontier(client: TestClient, body: dict[str, Any]) -> Doc:
-    return http_json(client, "/api/optimize/efficient-frontier?wait=true", body)
+    """The frontier document of the finished job ``?wait=true`` answers with."""
+    job = http_json(client, "/api/optimize/efficient-frontier?wait=true", body)
+    assert job["status"] == "done", job
+    return job["result"]
 
 
 def test_frontier_flags_and_body_give_the_same_frontier(market: Market, client: TestClient) -> None:
