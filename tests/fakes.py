@@ -376,3 +376,59 @@ class InMemoryApiKeyRepository:
 
     async def any_active(self) -> bool:
         return any(r.revoked_at is None for r in self.items.values())
+
+
+class InMemoryRunStore:
+    """``RunStore``: prices in memory, saved portfolios by id and name, appended runs kept."""
+
+    def __init__(self, history: PriceHistory, portfolios: Sequence[StoredPortfolio] = ()) -> None:
+        self.prices = HistoryPriceSource(history)
+        self._portfolios = list(portfolios)
+        self.records: list[OptimizationRecord] = []
+
+    def portfolio(self, ref: str) -> StoredPortfolio:
+        for stored in self._portfolios:
+            if ref in (stored.portfolio.name, stored.id):
+                return stored
+        raise NotFoundError(f"no portfolio named or with id {ref!r}", field="portfolio")
+
+    def append(self, record: OptimizationRecord) -> None:
+        self.records.append(record)
+
+
+class InMemoryPriceFiles:
+    """``PriceFiles`` over histories by path; an unknown path is not found."""
+
+    def __init__(self, files: dict[str, PriceHistory]) -> None:
+        self._files = files
+
+    def open(self, path: str) -> HistoryPriceSource:
+        if path not in self._files:
+            raise NotFoundError(f"file not found: {path}", field="prices")
+        return HistoryPriceSource(self._files[path])
+
+
+class FakeSolvers:
+    """``SolverFactory`` handing out fakes and recording the settings each run asked for."""
+
+    def __init__(self) -> None:
+        self.solver, self.frontier_solver = FakeSolver(), FakeFrontierSolver()
+        self.asked: list[object] = []
+
+    def single(self, settings) -> FakeSolver:
+        self.asked.append(settings)
+        return self.solver
+
+    def frontier(self, settings) -> FakeFrontierSolver:
+        self.asked.append(settings)
+        return self.frontier_solver
+
+
+class FakeRunCodec:
+    """``RunCodec`` writing what a test needs to see: the source, tickers and the run id."""
+
+    def params(self, run) -> dict:
+        return {"source": run.source, "tickers": list(run.portfolio.tickers)}
+
+    def results(self, run, result, run_id: str) -> dict:
+        return {"id": run_id, "warnings": list(getattr(result, "warnings", ()))}
