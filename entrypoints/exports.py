@@ -3,11 +3,12 @@
 import csv
 import datetime as dt
 import io
-from typing import Any
 
 import msgspec
 import numpy as np
 
+from adapters.documents.codec import read_results
+from adapters.documents.results import FrontierResponse
 from domain.errors import InvalidPriceDataError
 from domain.prices import PriceHistory
 from domain.records import OptimizationRecord
@@ -41,24 +42,23 @@ def rows_to_history(rows: list[PriceRowBody]) -> PriceHistory:
     return PriceHistory(dates, tickers, closes)
 
 
-def frontier_csv(results: dict[str, Any]) -> str:
-    """Frontier points, one row each: metrics, status and the weight of every ticker. Takes the
-    JSON form of a frontier (a stored result or a ``FrontierResponse`` as builtins)."""
+def frontier_csv(doc: FrontierResponse) -> str:
+    """Frontier points, one row each: metrics, status and the weight of every ticker."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    tickers = list(results.get("min_variance", {}).get("weights") or {})
+    tickers = list(doc.min_variance.weights or {})
     writer.writerow(
         ["target_return", "expected_return", "volatility", "sharpe", "status", *tickers]
     )
-    for p in results.get("points", []):
-        weights = p.get("weights") or {}
+    for p in doc.points:
+        weights = p.weights or {}
         writer.writerow(
             [
-                p["target_return"],
-                p["expected_return"],
-                p["volatility"],
-                p["sharpe"],
-                p["status"],
+                p.target_return,
+                p.expected_return,
+                p.volatility,
+                p.sharpe,
+                p.status,
                 *(weights.get(t, "") for t in tickers),
             ]
         )
@@ -66,11 +66,12 @@ def frontier_csv(results: dict[str, Any]) -> str:
 
 
 def record_csv(record: OptimizationRecord) -> str:
-    """A stored run as CSV: frontier points, or ``ticker,weight`` for a single run."""
-    if record.kind == "frontier":
-        return frontier_csv(record.results)
+    """A stored run as CSV, from its document: frontier points, or ``ticker,weight``."""
+    doc = read_results(record)
+    if isinstance(doc, FrontierResponse):
+        return frontier_csv(doc)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["ticker", "weight"])
-    writer.writerows((record.results.get("weights") or {}).items())
+    writer.writerows(doc.weights.items())
     return out.getvalue()

@@ -228,7 +228,7 @@ def frontier(
         lambda fmt: container.charts().efficient_frontier(run.frontier, run.assets, fmt),
     )
     if csv_out is not None:
-        csv_out.write_text(frontier_csv(msgspec.to_builtins(doc)))
+        csv_out.write_text(frontier_csv(doc))
     if opts["as_json"]:
         _print_json(doc)
         return

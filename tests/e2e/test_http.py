@@ -542,3 +542,38 @@ def test_pagination_bounds_name_the_parameter(client) -> None:
     assert huge.json()["field"] == "offset"
     assert client.get("/api/prices/TEC01?offset=-1").json()["field"] == "offset"
     assert client.get("/api/optimizations?limit=501").json()["field"] == "limit"
+
+
+def test_a_portfolio_read_with_get_can_be_put_back_unchanged(client) -> None:
+    """Every constraint kind round-trips: GET's document is a valid PUT body, and PUT of it
+    changes nothing (but ``updated_at``)."""
+    from tests.golden.make_golden import PORTFOLIO
+
+    body = {**PORTFOLIO, "name": "round-trip", "tickers": ["TEC01", "FIN02", "HEA03", "ENE04"]}
+    body["constraints"] = {
+        **PORTFOLIO["constraints"],
+        "sectors": {
+            t: s for t, s in PORTFOLIO["constraints"]["sectors"].items() if t in body["tickers"]
+        },
+        "factor_loadings": {
+            t: v
+            for t, v in PORTFOLIO["constraints"]["factor_loadings"].items()
+            if t in body["tickers"]
+        },
+    }
+    created = client.post("/api/portfolios", json=body)
+    assert created.status_code == 201, created.text
+    url = created.headers["location"]
+    first = client.get(url).json()
+    assert first["constraints"]["leverage"] == 1.6
+    assert first["constraints"]["factor_bounds"] == {"value": [0.3, 0.9], "size": [None, 1.2]}
+    put = client.put(url, json=first)
+    assert put.status_code == 200, put.text
+    again = client.get(url).json()
+    assert {k: v for k, v in again.items() if k != "updated_at"} == {
+        k: v for k, v in first.items() if k != "updated_at"
+    }
+    listed = [p for p in client.get("/api/portfolios").json() if p["id"] == first["id"]]
+    assert listed == [again]
+    other = client.put(url, json={**first, "id": "someone-else"})
+    assert other.status_code == 422 and other.json()["field"] == "id"
