@@ -12,6 +12,7 @@ from rich.console import Console
 from adapters.csv_prices import write_prices
 from adapters.csv_tables import write_sector_map
 from adapters.documents.codec import read
+from adapters.documents.results import FrontierResponse, OptimizationResponse
 from adapters.storage import default_database_url
 from application.api_keys import AuthPolicy, ManageKeys
 from application.generate_sample_prices import GenerateSamplePricesCommand
@@ -34,7 +35,6 @@ from entrypoints.cli.store import prepare, with_run_store, with_store
 from entrypoints.cli.store_commands import db, history, portfolios, prices_group
 from entrypoints.container import Container, runs_on
 from entrypoints.exports import frontier_csv
-from entrypoints.schemas import FrontierResponse, OptimizationResponse
 
 PRICES = click.argument("prices", required=False, type=click.Path(path_type=Path))
 PORTFOLIO = click.option(

@@ -6,7 +6,7 @@ import msgspec
 from rich.console import Console
 from rich.table import Table
 
-from entrypoints.schemas import FrontierPointBody, FrontierResponse, OptimizationResponse
+from adapters.documents.results import FrontierPointBody, FrontierResponse, OptimizationResponse
 
 
 def json_text(value: Any) -> str:

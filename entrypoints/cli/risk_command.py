@@ -1,6 +1,5 @@
 """``pfopt risk``: where a portfolio's risk comes from."""
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -8,12 +7,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from adapters.documents.risk import report_document
 from application.attribute_risk import DEFAULT_FACTORS, AttributeRiskCommand, RiskReport
 from application.history_source import HistoryPriceSource
 from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
 from entrypoints.cli.options import DATE, estimation_from
+from entrypoints.cli.render import json_text
 from entrypoints.cli.store import with_store
-from entrypoints.schemas import report_document
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -142,7 +142,7 @@ def risk(
 
     report = with_store(container, work)
     if as_json:
-        click.echo(json.dumps(report_document(report), indent=2))
+        click.echo(json_text(report_document(report)))
     else:
         for warning in report.warnings:
             click.echo(f"warning: {warning}", err=True)

@@ -1,0 +1,54 @@
+"""History: recent runs, one run (JSON or CSV), and charts of a stored run."""
+
+from litestar import Controller, Response, get
+from litestar.params import FromPath, FromQuery
+
+from adapters.documents.records import OptimizationRecordDocument, record_document
+from domain.errors import NotFoundError, ValidationError
+from entrypoints.exports import record_csv
+from entrypoints.http.charts import render as render_chart
+from entrypoints.http.dependencies import Services, Uow, check_page
+from entrypoints.http.responses import RunSummary
+
+
+class OptimizationController(Controller):
+    path = "/api/optimizations"
+    tags = ("history",)
+
+    @get(operation_id="list_optimizations")
+    async def recent(
+        self, uow: Uow, limit: FromQuery[int] = 50, offset: FromQuery[int] = 0
+    ) -> list[RunSummary]:
+        """Recent runs of any portfolio, newest first, without their results (fetch one by id
+        for those)."""
+        check_page(limit, offset, 500)
+        async with uow() as u:
+            records = await u.optimizations.list(None, limit=limit, offset=offset)
+        return [RunSummary.from_domain(r) for r in records]
+
+    @get("/{optimization_id:str}", operation_id="get_optimization")
+    async def show(
+        self, optimization_id: FromPath[str], uow: Uow, format: FromQuery[str] = "json"
+    ) -> Response[OptimizationRecordDocument]:
+        """One run; ``?format=csv`` gives its weights (single) or points (frontier) as CSV."""
+        async with uow() as u:
+            record = await u.optimizations.get(optimization_id)
+        if format == "csv":
+            return Response(record_csv(record), media_type="text/csv")  # type: ignore[return-value]
+        if format != "json":
+            raise ValidationError("format must be json or csv", field="format")
+        return Response(record_document(record))
+
+    @get("/{optimization_id:str}/charts/{name:str}", operation_id="chart")
+    async def chart(
+        self, optimization_id: FromPath[str], name: FromPath[str], uow: Uow, container: Services
+    ) -> Response[bytes]:
+        """weights|risk (single runs) or frontier (frontier runs), as .png or .svg."""
+        kind, _, fmt = name.partition(".")
+        if fmt not in ("png", "svg"):
+            raise NotFoundError(f"no chart {name!r}: use a .png or .svg name", field="chart")
+        async with uow() as u:
+            record = await u.optimizations.get(optimization_id)
+        estimator, charts = container.estimator(), container.charts()
+        data = await render_chart(record, kind, fmt, uow, estimator, charts)
+        return Response(data, media_type="image/png" if fmt == "png" else "image/svg+xml")

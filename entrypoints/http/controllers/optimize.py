@@ -1,0 +1,26 @@
+"""``POST /api/optimize/portfolio``: one optimization, kept in history."""
+
+from litestar import Controller, post
+from litestar.params import JSONBody
+
+from adapters.documents.codec import read
+from adapters.documents.results import OptimizationResponse
+from entrypoints.http.dependencies import Gate, Runs
+from entrypoints.http.gate import HEAVY_ASSETS
+from entrypoints.http.requests import OptimizeRequest, request_spec
+
+
+class OptimizeController(Controller):
+    path = "/api/optimize/portfolio"
+    tags = ("optimize",)
+
+    @post(status_code=200, operation_id="optimize")
+    async def optimize(
+        self, data: JSONBody[OptimizeRequest], runs: Runs, gate: Gate
+    ) -> OptimizationResponse:
+        """One optimization on a saved portfolio, stored prices or an inline risk model. The
+        answer is the document history keeps (``GET /api/optimizations/{id}`` ``results``)."""
+        run = await runs.resolve(request_spec(data))
+        async with gate.slot(len(run.portfolio.tickers) >= HEAVY_ASSETS):
+            outcome = await runs.execute(run)
+        return read(outcome.document, OptimizationResponse)

@@ -1,0 +1,88 @@
+"""Stored prices: import (CSV or JSON rows), one ticker's closes, the tickers, their sectors."""
+
+import datetime as dt
+import io
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from adapters.csv_prices import parse_prices
+from application.history_source import HistoryPriceSource
+from application.import_prices import ImportPrices
+from domain.errors import ValidationError
+from entrypoints.exports import PriceRowBody, rows_to_history
+from entrypoints.http.dependencies import Uow, check_page
+from entrypoints.http.responses import PriceImport, PricePoint, SectorsUpdated, StoredTicker
+
+
+class PriceController(Controller):
+    path = "/api"
+    tags = ("prices",)
+
+    @post("/prices", status_code=200, operation_id="import_prices")
+    async def import_prices(self, request: Request, uow: Uow) -> PriceImport:
+        """A price CSV (``text/csv``, wide or long) or JSON rows ``[{date, ticker, close}]``:
+        validated whole, written all or nothing."""
+        raw = await request.body()
+        if request.headers.get("content-type", "").startswith("text/csv"):
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ValidationError("prices: the CSV is not UTF-8 text", field="prices") from None
+            history = parse_prices(io.StringIO(text), "upload.csv")
+        else:
+            try:
+                rows = msgspec.json.decode(raw, type=list[PriceRowBody])
+            except msgspec.MsgspecError as error:  # malformed JSON or wrong shape
+                raise ValidationError(f"prices: {error}", field="prices") from None
+            history = rows_to_history(rows)
+        return PriceImport.from_domain(await ImportPrices(uow).execute(HistoryPriceSource(history)))
+
+    @get("/prices/{ticker:str}", operation_id="ticker_prices")
+    async def closes(
+        self,
+        ticker: FromPath[str],
+        uow: Uow,
+        start: FromQuery[dt.date | None] = None,
+        end: FromQuery[dt.date | None] = None,
+        limit: FromQuery[int] = 5000,
+        offset: FromQuery[int] = 0,
+    ) -> Response[list[PricePoint]]:
+        """Daily closes, oldest first, ``limit`` at a time; a ``Link: <...>; rel="next"`` header
+        points at the next page while there is one."""
+        check_page(limit, offset, 50_000)
+        async with uow() as u:
+            history = await u.prices.load([ticker], start, end)
+        closes = history.closes[:, 0]
+        page = [
+            PricePoint(history.dates[k], float(closes[k]))
+            for k in range(offset, min(offset + limit, len(history.dates)))
+        ]
+        headers = {}
+        if offset + limit < len(history.dates):
+            query = {"limit": limit, "offset": offset + limit}
+            query |= {k: v.isoformat() for k, v in (("start", start), ("end", end)) if v}
+            headers["link"] = f'</api/prices/{ticker}?{urlencode(query)}>; rel="next"'
+        return Response(page, headers=headers)
+
+    @get("/tickers", operation_id="list_tickers")
+    async def tickers(self, uow: Uow) -> list[StoredTicker]:
+        """Every stored ticker with its date range, row count and sector (null if unknown)."""
+        async with uow() as u:
+            return [StoredTicker.from_domain(s) for s in await u.prices.summary()]
+
+    @put("/sectors", operation_id="set_sectors")
+    async def set_sectors(self, data: JSONBody[dict[str, str]], uow: Uow) -> SectorsUpdated:
+        """Sectors by ticker (``{"AAPL": "Technology"}``), for the page's sector filter."""
+        for ticker, sector in data.items():
+            if not (0 < len(ticker) <= 32 and 0 < len(sector) <= 100):
+                raise ValidationError(
+                    f"sectors[{ticker!r}]: tickers take 1..32 characters, sectors 1..100",
+                    field="sectors",
+                )
+        async with uow() as u:
+            await u.prices.set_sectors(data)
+            await u.commit()
+        return SectorsUpdated(len(data))
