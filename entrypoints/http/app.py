@@ -19,6 +19,7 @@ from entrypoints.container import Container
 from entrypoints.http.auth import auth_middleware
 from entrypoints.http.controllers import CONTROLLERS
 from entrypoints.http.dependencies import DEPENDENCIES
+from entrypoints.http.docs import docs_assets, render_plugins
 from entrypoints.http.errors import HANDLERS
 from entrypoints.http.gate import SolveGate
 from entrypoints.http.openapi_links import add_links
@@ -53,7 +54,7 @@ def create_app(container: Container) -> Litestar:
             await engine.dispose()
 
     app = Litestar(
-        route_handlers=[*page_handlers(), *CONTROLLERS],
+        route_handlers=[*page_handlers(), docs_assets(), *CONTROLLERS],
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
@@ -64,7 +65,9 @@ def create_app(container: Container) -> Litestar:
             version=version("pfopt"),
             description="Exact mean-variance portfolio optimization: optimizations, efficient "
             "frontiers with live progress, risk attribution, saved portfolios, prices and "
-            "history. Rates and weights are annualized decimals (0.25 means 25 %).",
+            "history. Rates and weights are annualized decimals (0.25 means 25 %). Errors are "
+            "application/problem+json naming the field.",
+            render_plugins=render_plugins(),
         ),
         logging_config=None,  # uvicorn logs requests; no handler bound to a stream at import
     )

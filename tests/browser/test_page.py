@@ -280,3 +280,33 @@ def teardown_module() -> None:
     shot = ARTIFACTS / "page-1280x800.png"
     if shot.exists() and os.environ.get("PFOPT_UPDATE_DOCS_IMG") == "1":
         shutil.copy(shot, ROOT / "docs" / "img" / "page.png")
+
+
+def test_the_api_docs_page_works_offline(browser, server) -> None:
+    """``/schema`` renders every operation with every request to another host refused: its
+    assets are served by pfopt itself."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    elsewhere: list[str] = []
+
+    def route(request_route) -> None:
+        if request_route.request.url.startswith(server):
+            request_route.continue_()
+        else:
+            elsewhere.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server}/schema")
+    page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    title = page.locator(".info .title").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "api-docs.png"))
+    context.close()
+    assert elsewhere == [] and errors == []
+    assert title.startswith("pfopt")
+    assert "/api/optimize/portfolio" in " ".join(paths)
+    assert len(paths) >= 19, paths

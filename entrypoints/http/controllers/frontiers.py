@@ -6,12 +6,14 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Response, WebSocket, delete, get, post, websocket
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.job_board import FINAL, initial_state, public
 from domain.errors import NotFoundError, StorageUnavailableError
 from entrypoints.http.dependencies import Gate, Jobs, Owner, Runs, Services, Uow
 from entrypoints.http.gate import HEAVY_ASSETS
+from entrypoints.http.problems import READ, SOLVE, problems
 from entrypoints.http.requests import FrontierRequest, request_spec
 from entrypoints.http.responses import FrontierAccepted, FrontierJob, job_document
 
@@ -32,7 +34,15 @@ class FrontierController(Controller):
     path = "/api/optimize/efficient-frontier"
     tags = ("frontiers",)
 
-    @post(operation_id="start_frontier")
+    @post(
+        operation_id="start_frontier",
+        status_code=202,
+        responses={
+            200: ResponseSpec(FrontierJob, description="with ?wait=true: the finished job"),
+            **SOLVE,
+            **problems(409, 429),
+        },
+    )
     async def start(
         self,
         data: JSONBody[FrontierRequest],
@@ -41,7 +51,7 @@ class FrontierController(Controller):
         jobs: Jobs,
         owner: Owner,
         wait: FromQuery[bool] = False,
-    ) -> Response[FrontierAccepted | FrontierJob]:
+    ) -> Response[FrontierAccepted]:
         """The frontier as a job: 202 with its URLs. With ``?wait=true``: 200 with the finished
         job's status document, the one its status URL gives. The request is checked whole
         first: one that cannot run is a 4xx at once, never a 202 and a failed job."""
@@ -52,7 +62,7 @@ class FrontierController(Controller):
             async with gate.slot(heavy):
                 outcome = await runs.execute(run, progress)
             state = {**progress.state, "status": "done", "optimization_id": outcome.id}
-            return Response(job_document(state, outcome.document), status_code=200)
+            return Response(job_document(state, outcome.document), status_code=200)  # type: ignore[arg-type]
 
         async def work(progress, cancel) -> str:
             try:
@@ -76,7 +86,7 @@ class FrontierController(Controller):
             headers={"location": url},
         )
 
-    @get("/{session_id:str}", operation_id="frontier_status")
+    @get("/{session_id:str}", operation_id="frontier_status", responses=READ)
     async def status(
         self, session_id: FromPath[str], uow: Uow, jobs: Jobs, owner: Owner
     ) -> FrontierJob:
@@ -88,7 +98,7 @@ class FrontierController(Controller):
                 result = (await u.optimizations.get(state["optimization_id"])).results
         return job_document(state, result)
 
-    @delete("/{session_id:str}", status_code=202, operation_id="cancel_frontier")
+    @delete("/{session_id:str}", status_code=202, operation_id="cancel_frontier", responses=READ)
     async def cancel(self, session_id: FromPath[str], jobs: Jobs, owner: Owner) -> FrontierJob:
         """Ask a running job to stop after its current point (202: it ends as cancelled)."""
         return job_document(await jobs.cancel(session_id, owner))

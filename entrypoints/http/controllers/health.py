@@ -6,6 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from domain.errors import StorageUnavailableError
+from entrypoints.http.problems import problems
 from entrypoints.http.responses import Health
 
 
@@ -13,7 +14,7 @@ class HealthController(Controller):
     path = "/health"
     tags = ("health",)
 
-    @get(operation_id="health")
+    @get(operation_id="health", responses=problems(503))
     async def health(self, state: State) -> Health:
         """Liveness and database reachability (503 when the database is down)."""
         try:

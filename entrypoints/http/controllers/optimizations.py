@@ -8,6 +8,7 @@ from domain.errors import NotFoundError, ValidationError
 from entrypoints.exports import record_csv
 from entrypoints.http.charts import render as render_chart
 from entrypoints.http.dependencies import Services, Uow, check_page
+from entrypoints.http.problems import LIST, READ
 from entrypoints.http.responses import RunSummary
 
 
@@ -15,7 +16,7 @@ class OptimizationController(Controller):
     path = "/api/optimizations"
     tags = ("history",)
 
-    @get(operation_id="list_optimizations")
+    @get(operation_id="list_optimizations", responses=LIST)
     async def recent(
         self, uow: Uow, limit: FromQuery[int] = 50, offset: FromQuery[int] = 0
     ) -> list[RunSummary]:
@@ -26,7 +27,7 @@ class OptimizationController(Controller):
             records = await u.optimizations.list(None, limit=limit, offset=offset)
         return [RunSummary.from_domain(r) for r in records]
 
-    @get("/{optimization_id:str}", operation_id="get_optimization")
+    @get("/{optimization_id:str}", operation_id="get_optimization", responses=LIST)
     async def show(
         self, optimization_id: FromPath[str], uow: Uow, format: FromQuery[str] = "json"
     ) -> Response[OptimizationRecordDocument]:
@@ -39,7 +40,7 @@ class OptimizationController(Controller):
             raise ValidationError("format must be json or csv", field="format")
         return Response(record_document(record))
 
-    @get("/{optimization_id:str}/charts/{name:str}", operation_id="chart")
+    @get("/{optimization_id:str}/charts/{name:str}", operation_id="chart", responses=READ)
     async def chart(
         self, optimization_id: FromPath[str], name: FromPath[str], uow: Uow, container: Services
     ) -> Response[bytes]:

@@ -7,6 +7,7 @@ from adapters.documents.codec import read
 from adapters.documents.results import OptimizationResponse
 from entrypoints.http.dependencies import Gate, Runs
 from entrypoints.http.gate import HEAVY_ASSETS
+from entrypoints.http.problems import SOLVE
 from entrypoints.http.requests import OptimizeRequest, request_spec
 
 
@@ -14,7 +15,7 @@ class OptimizeController(Controller):
     path = "/api/optimize/portfolio"
     tags = ("optimize",)
 
-    @post(status_code=200, operation_id="optimize")
+    @post(status_code=200, operation_id="optimize", responses=SOLVE)
     async def optimize(
         self, data: JSONBody[OptimizeRequest], runs: Runs, gate: Gate
     ) -> OptimizationResponse:

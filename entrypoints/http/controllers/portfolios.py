@@ -12,6 +12,7 @@ from adapters.documents.records import (
 from application.manage_portfolios import ManagePortfolios
 from domain.errors import ValidationError
 from entrypoints.http.dependencies import Uow, check_page
+from entrypoints.http.problems import LIST, READ, WRITE
 from entrypoints.http.requests import PortfolioRequest, to_portfolio
 
 
@@ -19,11 +20,11 @@ class PortfolioController(Controller):
     path = "/api/portfolios"
     tags = ("portfolios",)
 
-    @get(operation_id="list_portfolios")
+    @get(operation_id="list_portfolios", responses=LIST)
     async def list_all(self, uow: Uow) -> list[PortfolioDocument]:
         return [portfolio_document(s) for s in await ManagePortfolios(uow).list()]
 
-    @post(operation_id="create_portfolio")
+    @post(operation_id="create_portfolio", responses=WRITE)
     async def create(
         self, data: JSONBody[PortfolioRequest], uow: Uow
     ) -> Response[PortfolioDocument]:
@@ -32,11 +33,11 @@ class PortfolioController(Controller):
         doc = portfolio_document(await ManagePortfolios(uow).create(portfolio))
         return Response(doc, status_code=201, headers={"location": f"{self.path}/{doc.id}"})
 
-    @get("/{portfolio_id:str}", operation_id="get_portfolio")
+    @get("/{portfolio_id:str}", operation_id="get_portfolio", responses=READ)
     async def show(self, portfolio_id: FromPath[str], uow: Uow) -> PortfolioDocument:
         return portfolio_document(await ManagePortfolios(uow).show(portfolio_id))
 
-    @put("/{portfolio_id:str}", operation_id="replace_portfolio")
+    @put("/{portfolio_id:str}", operation_id="replace_portfolio", responses=WRITE)
     async def replace(
         self, portfolio_id: FromPath[str], data: JSONBody[PortfolioRequest], uow: Uow
     ) -> PortfolioDocument:
@@ -49,12 +50,12 @@ class PortfolioController(Controller):
         portfolio = to_portfolio(data.name, data.tickers, data.constraints, data.sectors)
         return portfolio_document(await ManagePortfolios(uow).replace(portfolio_id, portfolio))
 
-    @delete("/{portfolio_id:str}", operation_id="delete_portfolio")
+    @delete("/{portfolio_id:str}", operation_id="delete_portfolio", responses=READ)
     async def remove(self, portfolio_id: FromPath[str], uow: Uow) -> None:
         """Its history stays, unlinked."""
         await ManagePortfolios(uow).delete(portfolio_id)
 
-    @get("/{portfolio_id:str}/optimizations", operation_id="portfolio_history")
+    @get("/{portfolio_id:str}/optimizations", operation_id="portfolio_history", responses=LIST)
     async def history(
         self,
         portfolio_id: FromPath[str],

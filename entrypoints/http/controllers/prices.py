@@ -14,6 +14,7 @@ from application.import_prices import ImportPrices
 from domain.errors import ValidationError
 from entrypoints.exports import PriceRowBody, rows_to_history
 from entrypoints.http.dependencies import Uow, check_page
+from entrypoints.http.problems import LIST, WRITE
 from entrypoints.http.responses import PriceImport, PricePoint, SectorsUpdated, StoredTicker
 
 
@@ -21,7 +22,7 @@ class PriceController(Controller):
     path = "/api"
     tags = ("prices",)
 
-    @post("/prices", status_code=200, operation_id="import_prices")
+    @post("/prices", status_code=200, operation_id="import_prices", responses=WRITE)
     async def import_prices(self, request: Request, uow: Uow) -> PriceImport:
         """A price CSV (``text/csv``, wide or long) or JSON rows ``[{date, ticker, close}]``:
         validated whole, written all or nothing."""
@@ -40,7 +41,7 @@ class PriceController(Controller):
             history = rows_to_history(rows)
         return PriceImport.from_domain(await ImportPrices(uow).execute(HistoryPriceSource(history)))
 
-    @get("/prices/{ticker:str}", operation_id="ticker_prices")
+    @get("/prices/{ticker:str}", operation_id="ticker_prices", responses=LIST)
     async def closes(
         self,
         ticker: FromPath[str],
@@ -67,13 +68,13 @@ class PriceController(Controller):
             headers["link"] = f'</api/prices/{ticker}?{urlencode(query)}>; rel="next"'
         return Response(page, headers=headers)
 
-    @get("/tickers", operation_id="list_tickers")
+    @get("/tickers", operation_id="list_tickers", responses=LIST)
     async def tickers(self, uow: Uow) -> list[StoredTicker]:
         """Every stored ticker with its date range, row count and sector (null if unknown)."""
         async with uow() as u:
             return [StoredTicker.from_domain(s) for s in await u.prices.summary()]
 
-    @put("/sectors", operation_id="set_sectors")
+    @put("/sectors", operation_id="set_sectors", responses=WRITE)
     async def set_sectors(self, data: JSONBody[dict[str, str]], uow: Uow) -> SectorsUpdated:
         """Sectors by ticker (``{"AAPL": "Technology"}``), for the page's sector filter."""
         for ticker, sector in data.items():

@@ -11,6 +11,7 @@ from application.attribute_risk import AttributeRiskCommand, attribute_universe
 from application.history_source import HistoryPriceSource
 from domain.errors import ValidationError
 from entrypoints.http.dependencies import Gate, Services, Uow
+from entrypoints.http.problems import SOLVE
 from entrypoints.http.requests import RiskRequest, universe_body
 
 
@@ -18,7 +19,7 @@ class RiskController(Controller):
     path = "/api/risk/attribution"
     tags = ("risk",)
 
-    @post(status_code=200, operation_id="attribute_risk")
+    @post(status_code=200, operation_id="attribute_risk", responses=SOLVE)
     async def attribute(
         self, data: JSONBody[RiskRequest], uow: Uow, gate: Gate, container: Services
     ) -> RiskReportBody:
