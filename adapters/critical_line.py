@@ -398,6 +398,7 @@ def trace(
     up = _walk(p, top.copy(), LAM_TOP, 1.0, cap)
     if np.max(np.abs(up[-1].piece.w1)) > TOL * 100:
         raise CriticalLineError("expected return is unbounded along the frontier")
+    _hold_top(up[-1])
     for segment in sorted(up, key=lambda seg: -seg.lam_lo):
         if stop_down is not None and stop_down(segment):
             return CriticalLinePath(
@@ -406,6 +407,15 @@ def trace(
     down = _walk(p, top, LAM_TOP, -1.0, cap, stop_down)
     segments = sorted(down + up, key=lambda seg: seg.lam_lo)
     return CriticalLinePath(segments, mu_scale, cov_scale)
+
+
+def _hold_top(top: Segment) -> None:
+    """The top segment reaches lam = inf at the highest-return portfolio, which does not move:
+    its direction w1 is zero but for rounding (~1e-16). Make it exactly zero, or a max-Sharpe
+    search along the segment picks some lam ~1e14 where that rounding has become a real (and
+    infeasible) weight change."""
+    top.piece.w1 = np.zeros_like(top.piece.w1)
+    top.piece.sw1 = np.zeros_like(top.piece.sw1)
 
 
 def _trace_from_bottom(
