@@ -1,7 +1,11 @@
 """History: recent runs, one run (JSON or CSV), and charts of a stored run."""
 
+from dataclasses import dataclass
+from typing import Annotated
+
 from litestar import Controller, Response, get
-from litestar.params import FromPath, FromQuery
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, Schema
+from litestar.params import FromPath, FromQuery, KwargDefinition
 
 from adapters.documents.records import OptimizationRecordDocument, record_document
 from domain.errors import NotFoundError, ValidationError
@@ -10,6 +14,28 @@ from entrypoints.http.charts import render as render_chart
 from entrypoints.http.dependencies import Services, Uow, check_page
 from entrypoints.http.problems import LIST, READ
 from entrypoints.http.responses import RunSummary
+
+Binary = Annotated[bytes, KwargDefinition(format="binary")]
+
+
+@dataclass
+class ChartOperation(Operation):
+    """A chart is PNG or SVG: both media types on its 200."""
+
+    def __post_init__(self) -> None:
+        ok = self.responses["200"]  # type: ignore[index]
+        ok.content["image/svg+xml"] = OpenAPIMediaType(  # type: ignore[union-attr]
+            schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        )
+
+
+@dataclass
+class RecordOperation(Operation):
+    """A run is JSON, or CSV with ``?format=csv``."""
+
+    def __post_init__(self) -> None:
+        ok = self.responses["200"]  # type: ignore[index]
+        ok.content["text/csv"] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))  # type: ignore[union-attr]
 
 
 class OptimizationController(Controller):
@@ -27,7 +53,12 @@ class OptimizationController(Controller):
             records = await u.optimizations.list(None, limit=limit, offset=offset)
         return [RunSummary.from_domain(r) for r in records]
 
-    @get("/{optimization_id:str}", operation_id="get_optimization", responses=LIST)
+    @get(
+        "/{optimization_id:str}",
+        operation_id="get_optimization",
+        operation_class=RecordOperation,
+        responses=LIST,
+    )
     async def show(
         self, optimization_id: FromPath[str], uow: Uow, format: FromQuery[str] = "json"
     ) -> Response[OptimizationRecordDocument]:

@@ -2,10 +2,19 @@
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from adapters.csv_prices import parse_prices
@@ -17,12 +26,46 @@ from entrypoints.http.dependencies import Uow, check_page
 from entrypoints.http.problems import LIST, WRITE
 from entrypoints.http.responses import PriceImport, PricePoint, SectorsUpdated, StoredTicker
 
+ROW = Schema(
+    type=OpenAPIType.OBJECT,
+    properties={
+        "date": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE),
+        "ticker": Schema(type=OpenAPIType.STRING),
+        "close": Schema(type=OpenAPIType.NUMBER),
+    },
+    required=["date", "ticker", "close"],
+)
+
+
+@dataclass
+class PriceUpload(Operation):
+    """The import reads its body itself (CSV or JSON rows), so its schema is declared here."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="a price CSV (wide: date + one column per ticker; or long: "
+            "date,ticker,close), or JSON rows",
+            content={
+                "application/json": OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.ARRAY, items=ROW)
+                ),
+                "text/csv": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+            },
+        )
+
 
 class PriceController(Controller):
     path = "/api"
     tags = ("prices",)
 
-    @post("/prices", status_code=200, operation_id="import_prices", responses=WRITE)
+    @post(
+        "/prices",
+        status_code=200,
+        operation_id="import_prices",
+        operation_class=PriceUpload,
+        responses=WRITE,
+    )
     async def import_prices(self, request: Request, uow: Uow) -> PriceImport:
         """A price CSV (``text/csv``, wide or long) or JSON rows ``[{date, ticker, close}]``:
         validated whole, written all or nothing."""
