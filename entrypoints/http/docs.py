@@ -1,6 +1,7 @@
 """The API docs page (Swagger UI at ``/schema``) from files on this machine: the assets come
-from the installed ``swagger-ui-bundle`` package (Apache-2.0), so the page works with no
-internet and nothing is vendored into the repository."""
+from the installed ``swagger-ui-bundle-v2`` package (Apache-2.0, by the maintainers of
+``swagger-ui-bundle``; its Swagger UI 5 reads OpenAPI 3.1, which Litestar writes), so the page
+works with no internet and nothing is vendored into the repository."""
 
 from pathlib import Path
 

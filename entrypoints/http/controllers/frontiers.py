@@ -36,6 +36,7 @@ class FrontierController(Controller):
 
     @post(
         operation_id="start_frontier",
+        summary="Start a frontier (a job, or at once with ?wait=true)",
         status_code=202,
         responses={
             200: ResponseSpec(FrontierJob, description="with ?wait=true: the finished job"),
@@ -86,7 +87,12 @@ class FrontierController(Controller):
             headers={"location": url},
         )
 
-    @get("/{session_id:str}", operation_id="frontier_status", responses=READ)
+    @get(
+        "/{session_id:str}",
+        operation_id="frontier_status",
+        summary="A frontier job's status and result",
+        responses=READ,
+    )
     async def status(
         self, session_id: FromPath[str], uow: Uow, jobs: Jobs, owner: Owner
     ) -> FrontierJob:
@@ -98,7 +104,13 @@ class FrontierController(Controller):
                 result = (await u.optimizations.get(state["optimization_id"])).results
         return job_document(state, result)
 
-    @delete("/{session_id:str}", status_code=202, operation_id="cancel_frontier", responses=READ)
+    @delete(
+        "/{session_id:str}",
+        status_code=202,
+        operation_id="cancel_frontier",
+        summary="Cancel a frontier job",
+        responses=READ,
+    )
     async def cancel(self, session_id: FromPath[str], jobs: Jobs, owner: Owner) -> FrontierJob:
         """Ask a running job to stop after its current point (202: it ends as cancelled)."""
         return job_document(await jobs.cancel(session_id, owner))

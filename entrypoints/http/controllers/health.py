@@ -14,7 +14,7 @@ class HealthController(Controller):
     path = "/health"
     tags = ("health",)
 
-    @get(operation_id="health", responses=problems(503))
+    @get(operation_id="health", summary="Liveness and database check", responses=problems(503))
     async def health(self, state: State) -> Health:
         """Liveness and database reachability (503 when the database is down)."""
         try:

@@ -42,7 +42,7 @@ class OptimizationController(Controller):
     path = "/api/optimizations"
     tags = ("history",)
 
-    @get(operation_id="list_optimizations", responses=LIST)
+    @get(operation_id="list_optimizations", summary="Recent runs", responses=LIST)
     async def recent(
         self, uow: Uow, limit: FromQuery[int] = 50, offset: FromQuery[int] = 0
     ) -> list[RunSummary]:
@@ -56,6 +56,7 @@ class OptimizationController(Controller):
     @get(
         "/{optimization_id:str}",
         operation_id="get_optimization",
+        summary="One run (JSON or CSV)",
         operation_class=RecordOperation,
         responses=LIST,
     )
@@ -71,7 +72,12 @@ class OptimizationController(Controller):
             raise ValidationError("format must be json or csv", field="format")
         return Response(record_document(record))
 
-    @get("/{optimization_id:str}/charts/{name:str}", operation_id="chart", responses=READ)
+    @get(
+        "/{optimization_id:str}/charts/{name:str}",
+        operation_id="chart",
+        summary="A chart of a run (PNG or SVG)",
+        responses=READ,
+    )
     async def chart(
         self, optimization_id: FromPath[str], name: FromPath[str], uow: Uow, container: Services
     ) -> Response[bytes]:

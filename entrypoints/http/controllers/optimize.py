@@ -15,7 +15,9 @@ class OptimizeController(Controller):
     path = "/api/optimize/portfolio"
     tags = ("optimize",)
 
-    @post(status_code=200, operation_id="optimize", responses=SOLVE)
+    @post(
+        status_code=200, operation_id="optimize", summary="Optimize one portfolio", responses=SOLVE
+    )
     async def optimize(
         self, data: JSONBody[OptimizeRequest], runs: Runs, gate: Gate
     ) -> OptimizationResponse:

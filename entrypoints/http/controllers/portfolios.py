@@ -20,11 +20,11 @@ class PortfolioController(Controller):
     path = "/api/portfolios"
     tags = ("portfolios",)
 
-    @get(operation_id="list_portfolios", responses=LIST)
+    @get(operation_id="list_portfolios", summary="List saved portfolios", responses=LIST)
     async def list_all(self, uow: Uow) -> list[PortfolioDocument]:
         return [portfolio_document(s) for s in await ManagePortfolios(uow).list()]
 
-    @post(operation_id="create_portfolio", responses=WRITE)
+    @post(operation_id="create_portfolio", summary="Save a portfolio", responses=WRITE)
     async def create(
         self, data: JSONBody[PortfolioRequest], uow: Uow
     ) -> Response[PortfolioDocument]:
@@ -33,11 +33,21 @@ class PortfolioController(Controller):
         doc = portfolio_document(await ManagePortfolios(uow).create(portfolio))
         return Response(doc, status_code=201, headers={"location": f"{self.path}/{doc.id}"})
 
-    @get("/{portfolio_id:str}", operation_id="get_portfolio", responses=READ)
+    @get(
+        "/{portfolio_id:str}",
+        operation_id="get_portfolio",
+        summary="Read a saved portfolio",
+        responses=READ,
+    )
     async def show(self, portfolio_id: FromPath[str], uow: Uow) -> PortfolioDocument:
         return portfolio_document(await ManagePortfolios(uow).show(portfolio_id))
 
-    @put("/{portfolio_id:str}", operation_id="replace_portfolio", responses=WRITE)
+    @put(
+        "/{portfolio_id:str}",
+        operation_id="replace_portfolio",
+        summary="Replace a saved portfolio",
+        responses=WRITE,
+    )
     async def replace(
         self, portfolio_id: FromPath[str], data: JSONBody[PortfolioRequest], uow: Uow
     ) -> PortfolioDocument:
@@ -50,12 +60,22 @@ class PortfolioController(Controller):
         portfolio = to_portfolio(data.name, data.tickers, data.constraints, data.sectors)
         return portfolio_document(await ManagePortfolios(uow).replace(portfolio_id, portfolio))
 
-    @delete("/{portfolio_id:str}", operation_id="delete_portfolio", responses=READ)
+    @delete(
+        "/{portfolio_id:str}",
+        operation_id="delete_portfolio",
+        summary="Delete a saved portfolio",
+        responses=READ,
+    )
     async def remove(self, portfolio_id: FromPath[str], uow: Uow) -> None:
         """Its history stays, unlinked."""
         await ManagePortfolios(uow).delete(portfolio_id)
 
-    @get("/{portfolio_id:str}/optimizations", operation_id="portfolio_history", responses=LIST)
+    @get(
+        "/{portfolio_id:str}/optimizations",
+        operation_id="portfolio_history",
+        summary="Runs of a saved portfolio",
+        responses=LIST,
+    )
     async def history(
         self,
         portfolio_id: FromPath[str],

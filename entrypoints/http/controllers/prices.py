@@ -63,6 +63,7 @@ class PriceController(Controller):
         "/prices",
         status_code=200,
         operation_id="import_prices",
+        summary="Import prices (CSV or JSON rows)",
         operation_class=PriceUpload,
         responses=WRITE,
     )
@@ -84,7 +85,12 @@ class PriceController(Controller):
             history = rows_to_history(rows)
         return PriceImport.from_domain(await ImportPrices(uow).execute(HistoryPriceSource(history)))
 
-    @get("/prices/{ticker:str}", operation_id="ticker_prices", responses=LIST)
+    @get(
+        "/prices/{ticker:str}",
+        operation_id="ticker_prices",
+        summary="Daily closes of one ticker",
+        responses=LIST,
+    )
     async def closes(
         self,
         ticker: FromPath[str],
@@ -111,13 +117,13 @@ class PriceController(Controller):
             headers["link"] = f'</api/prices/{ticker}?{urlencode(query)}>; rel="next"'
         return Response(page, headers=headers)
 
-    @get("/tickers", operation_id="list_tickers", responses=LIST)
+    @get("/tickers", operation_id="list_tickers", summary="Stored tickers", responses=LIST)
     async def tickers(self, uow: Uow) -> list[StoredTicker]:
         """Every stored ticker with its date range, row count and sector (null if unknown)."""
         async with uow() as u:
             return [StoredTicker.from_domain(s) for s in await u.prices.summary()]
 
-    @put("/sectors", operation_id="set_sectors", responses=WRITE)
+    @put("/sectors", operation_id="set_sectors", summary="Set sectors of tickers", responses=WRITE)
     async def set_sectors(self, data: JSONBody[dict[str, str]], uow: Uow) -> SectorsUpdated:
         """Sectors by ticker (``{"AAPL": "Technology"}``), for the page's sector filter."""
         for ticker, sector in data.items():

@@ -19,7 +19,9 @@ class RiskController(Controller):
     path = "/api/risk/attribution"
     tags = ("risk",)
 
-    @post(status_code=200, operation_id="attribute_risk", responses=SOLVE)
+    @post(
+        status_code=200, operation_id="attribute_risk", summary="Risk attribution", responses=SOLVE
+    )
     async def attribute(
         self, data: JSONBody[RiskRequest], uow: Uow, gate: Gate, container: Services
     ) -> RiskReportBody:
