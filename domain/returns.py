@@ -72,8 +72,12 @@ def _window(history: PriceHistory) -> tuple[int, int, list[str]]:
             f"has no later prices; {ended} later date(s) not used"
         )
     if finish <= begin:
+        apart = late or early
         raise InsufficientHistoryError(
-            f"the assets share no trading dates ({_list(late or early)} do not overlap the rest)",
+            f"the assets share no trading dates ({_list(apart)} do not overlap the rest)"
+            if apart
+            else f"the prices have {finish - begin + 1} trading date(s) in common; returns need "
+            "at least two",
             field="prices",
         )
     return begin, finish, warnings
@@ -108,7 +112,8 @@ def simple_returns(
         raise InsufficientHistoryError(
             f"only {returns.shape[0]} return observation(s) in the common window "
             f"{dates[0].isoformat()}..{dates[-1].isoformat()} (need at least {min_observations}); "
-            f"the window is set by {_list(shortest)}",
+            f"the window is set by {_list(shortest)}; lower min_observations "
+            "(--min-observations) or give a longer history",
             field="prices",
         )
     return ReturnsWindow(

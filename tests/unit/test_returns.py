@@ -54,7 +54,17 @@ def test_too_little_history_names_the_assets_that_shortened_it() -> None:
         simple_returns(h, min_observations=5)
     assert caught.value.detail == (
         "only 2 return observation(s) in the common window 2024-01-04..2024-01-06 (need at "
-        "least 5); the window is set by B"
+        "least 5); the window is set by B; lower min_observations (--min-observations) or give "
+        "a longer history"
+    )
+
+
+def test_a_single_common_date_says_so() -> None:
+    one = PriceHistory(_days(1), ["A", "B"], [[1, 2]])
+    with pytest.raises(InsufficientHistoryError) as caught:
+        simple_returns(one)
+    assert caught.value.detail == (
+        "the prices have 1 trading date(s) in common; returns need at least two"
     )
 
 
