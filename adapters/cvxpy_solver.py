@@ -47,6 +47,21 @@ _OPTIONS: dict[str, Callable[[float], dict[str, object]]] = {
 }
 
 
+def tolerance_options(tolerance: float) -> dict[str, dict[str, object]]:
+    """Per-solver options for one convergence tolerance (absolute and relative gap, and
+    feasibility where the solver has one): a caller's ``solver.tolerance`` instead of 1e-10."""
+    return {
+        "OSQP": {"eps_abs": tolerance, "eps_rel": tolerance},
+        "CLARABEL": {
+            "tol_gap_abs": tolerance,
+            "tol_gap_rel": tolerance,
+            "tol_feas": tolerance,
+        },
+        "ECOS": {"abstol": tolerance, "reltol": tolerance, "feastol": tolerance},
+        "SCS": {"eps_abs": tolerance, "eps_rel": tolerance},
+    }
+
+
 def variance_expression(universe: Universe, w: cp.Variable) -> cp.Expression:
     """w'Sw: a quadratic form on the dense matrix, or |G w|^2 + sum(D w^2) on a factor model
     (k + n terms instead of n^2, which OSQP and Clarabel feel at n in the thousands)."""

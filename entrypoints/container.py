@@ -10,7 +10,12 @@ from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.csv_prices import CsvPriceFiles, CsvPriceSource
-from adapters.cvxpy_solver import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S, CvxpySolver
+from adapters.cvxpy_solver import (
+    DEFAULT_CHAIN,
+    DEFAULT_TIME_LIMIT_S,
+    CvxpySolver,
+    tolerance_options,
+)
 from adapters.documents.codec import MsgspecRunCodec
 from adapters.exact_solver import ExactFirstSolver
 from adapters.frontier_solvers import CriticalLineFrontierSolver, CvxpyFrontierSolver
@@ -56,15 +61,26 @@ def job_board_for(engine: AsyncEngine, url: str, ttl_s: float, lease_s: float) -
 def single_solver(settings: SolverSettings, chain: list[str], time_limit_s: float):
     """The single-optimization solver for ``settings`` over the configured defaults: the exact
     engine first, CVXPY for the rest, or CVXPY alone on a chain the caller named."""
-    fallback = CvxpySolver(settings.chain or chain, settings.time_limit_s or time_limit_s)
-    exact = frontier_engine(SolverSettings(time_limit_s=settings.time_limit_s), chain, time_limit_s)
+    fallback = CvxpySolver(
+        settings.chain or chain, settings.time_limit_s or time_limit_s, _options(settings)
+    )
+    exact = frontier_engine(
+        SolverSettings(time_limit_s=settings.time_limit_s, tolerance=settings.tolerance),
+        chain,
+        time_limit_s,
+    )
     return ExactFirstSolver(exact, fallback, exact_first=settings.chain is None)
 
 
 def frontier_engine(settings: SolverSettings, chain: list[str], time_limit_s: float):
     """The critical line, falling back to CVXPY on ``settings``' chain (or the default)."""
     limit = settings.time_limit_s or time_limit_s
-    return CriticalLineFrontierSolver(CvxpyFrontierSolver(settings.chain or chain, limit))
+    fallback = CvxpyFrontierSolver(settings.chain or chain, limit, _options(settings))
+    return CriticalLineFrontierSolver(fallback)
+
+
+def _options(settings: SolverSettings) -> dict | None:
+    return None if settings.tolerance is None else tolerance_options(settings.tolerance)
 
 
 class ProvidedSolvers:

@@ -50,10 +50,12 @@ class EstimationDocument(Document):
 
 class SolverDocument(Document):
     """``chain``: CVXPY solvers to try in order (null: the server's default, exact engine
-    first); ``time_limit_s``: seconds for the whole solve."""
+    first); ``time_limit_s``: seconds for the whole solve; ``tolerance``: the CVXPY solvers'
+    convergence tolerance (null: 1e-10)."""
 
     time_limit_s: Annotated[float, msgspec.Meta(gt=0)] | None = None
     chain: list[str] | None = None
+    tolerance: Annotated[float, msgspec.Meta(gt=0, le=0.01)] | None = None
 
 
 class InlineUniverseBody(Document):
@@ -119,12 +121,15 @@ def estimation_document(settings: EstimationSettings) -> EstimationDocument:
 
 
 def to_solver(doc: SolverDocument) -> SolverSettings:
-    return SolverSettings(None if doc.chain is None else tuple(doc.chain), doc.time_limit_s)
+    chain = None if doc.chain is None else tuple(doc.chain)
+    return SolverSettings(chain, doc.time_limit_s, doc.tolerance)
 
 
 def solver_document(settings: SolverSettings) -> SolverDocument:
     chain = None if settings.chain is None else list(settings.chain)
-    return SolverDocument(time_limit_s=settings.time_limit_s, chain=chain)
+    return SolverDocument(
+        time_limit_s=settings.time_limit_s, chain=chain, tolerance=settings.tolerance
+    )
 
 
 def to_universe(body: InlineUniverseBody) -> Universe:

@@ -174,6 +174,11 @@ _UNIVERSE_OPTIONS = [
     ),
     click.option("--time-limit", type=float, help="Seconds for the whole solve (default 30)."),
     click.option(
+        "--solver-tolerance",
+        type=float,
+        help="Convergence tolerance of the CVXPY solvers (default 1e-10).",
+    ),
+    click.option(
         "--json", "as_json", is_flag=True, help="Print a JSON document instead of tables."
     ),
 ]
@@ -261,6 +266,7 @@ def estimation_from(opts: dict[str, Any]) -> EstimationSettings:
 
 
 def solver_settings_from(opts: dict[str, Any]) -> SolverSettings:
-    """``--solver-chain`` and ``--time-limit`` as the run's solver settings."""
+    """``--solver-chain``, ``--time-limit`` and ``--solver-tolerance`` as solver settings."""
     chain = split_list(opts["solver_chain"])
-    return SolverSettings(None if chain is None else tuple(chain), opts["time_limit"])
+    chain_ = None if chain is None else tuple(chain)
+    return SolverSettings(chain_, opts["time_limit"], opts["solver_tolerance"])

@@ -114,7 +114,7 @@ def params_v2(old: dict[str, Any], kind: str) -> dict[str, Any]:
         else {k: estimation[k] for k in ESTIMATION_KEYS if k in estimation},
         "start": None if estimation is None else estimation.get("start"),
         "end": None if estimation is None else estimation.get("end"),
-        "solver": {"time_limit_s": None, "chain": None},
+        "solver": {"time_limit_s": None, "chain": None, "tolerance": None},
         "risk_free_rate": rate,
         "objective": _objective(old.get("objective"), rate),
         "points": old.get("n_points"),

@@ -293,3 +293,33 @@ def test_the_option_runs_use_the_whole_file(market: Market, prices: ref.PriceFil
         "n_observations": len(prices.dates) - 1,
     }
     assert prices.tickers == market.tickers
+
+
+def test_solver_tolerance_reaches_cvxpy_and_is_kept(market: Market, client: TestClient) -> None:
+    """``--solver-tolerance`` / ``solver.tolerance`` loosens the CVXPY solvers (the exact engine
+    needs none): a loose Clarabel answer is still a valid portfolio near the tight one, the run
+    records the tolerance, and a tolerance that is no tolerance is refused naming the field."""
+    from application.solver_settings import SolverSettings
+    from entrypoints.container import Container
+
+    loose = Container().solver(settings=SolverSettings(("CLARABEL",), None, 1e-3))
+    assert loose._fallback._options["CLARABEL"]["tol_gap_abs"] == 1e-3
+    body = {"tickers": list(market.tickers), "solver": {"chain": ["CLARABEL"], "tolerance": 1e-3}}
+    r = client.post("/api/optimize/portfolio", json=body)
+    assert r.status_code == 200, r.text
+    tight = client.post(
+        "/api/optimize/portfolio", json={**body, "solver": {"chain": ["CLARABEL"]}}
+    ).json()
+    doc = r.json()
+    assert sum(doc["weights"].values()) == pytest.approx(1.0, abs=1e-6)
+    assert max(abs(doc["weights"][t] - tight["weights"][t]) for t in market.tickers) < 1e-2
+    stored = client.get(f"/api/optimizations/{doc['optimization_id']}").json()
+    assert stored["params"]["solver"] == {
+        "time_limit_s": None,
+        "chain": ["CLARABEL"],
+        "tolerance": 1e-3,
+    }
+    bad = client.post("/api/optimize/portfolio", json={**body, "solver": {"tolerance": 0.5}})
+    assert bad.status_code == 400 and bad.json()["field"] == "solver.tolerance"
+    message = cli_error("optimize", str(market.prices), "--solver-tolerance", "0.5")
+    assert "solver tolerance must be in (0, 0.01]" in message

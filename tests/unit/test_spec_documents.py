@@ -102,6 +102,7 @@ def specs(draw) -> RunSpec:
     solver = SolverSettings(
         draw(st.none() | st.just(("CLARABEL", "OSQP"))),
         draw(st.none() | st.floats(0.1, 100.0)),
+        draw(st.none() | st.floats(1e-12, 1e-2)),
     )
     rf = draw(rate)
     if isinstance(task, Optimize) and isinstance(task.objective, MaxSharpe):
