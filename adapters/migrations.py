@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -46,10 +46,11 @@ async def current(engine: AsyncEngine) -> str | None:
         )
 
 
-def schema_state(url: str) -> tuple[str | None, bool]:
+def schema_state(url: str, engine: Engine | None = None) -> tuple[str | None, bool]:
     """The database's revision and whether it has any table, read synchronously (a CLI
-    command checks its schema without an event loop)."""
-    engine = make_sync_engine(url)
+    command checks its schema without an event loop, on the engine it then runs on)."""
+    own = engine is None
+    engine = make_sync_engine(url) if engine is None else engine
     try:
         with engine.connect() as connection:
             tables = inspect(connection).get_table_names()
@@ -60,4 +61,5 @@ def schema_state(url: str) -> tuple[str | None, bool]:
             f"the database is unavailable: {reason}", field="database"
         ) from None
     finally:
-        engine.dispose()
+        if own:
+            engine.dispose()

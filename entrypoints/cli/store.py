@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from sqlalchemy import Engine
+
 from adapters.migrations import head, schema_state, upgrade
 from adapters.storage import (
     SqlAlchemyRunStore,
@@ -19,10 +21,11 @@ from domain.errors import StorageUnavailableError
 T = TypeVar("T")
 
 
-def prepare(url: str, migrate: bool) -> None:
+def prepare(url: str, migrate: bool, engine: Engine | None = None) -> None:
     """Upgrade when asked, or when the embedded SQLite file is new and empty; otherwise refuse a
-    schema that is not this code's, naming the command to run."""
-    found, has_tables = schema_state(url)
+    schema that is not this code's, naming the command to run. ``engine``: a synchronous engine
+    on ``url`` to check with (one is made for the check otherwise)."""
+    found, has_tables = schema_state(url, engine)
     wanted = head(url)
     if found == wanted:
         return
@@ -56,9 +59,9 @@ def with_run_store(container, work: Callable[[SqlAlchemyRunStore], T]) -> T:
     """Check (or migrate) the schema, then run ``work`` on the store's synchronous side: one
     engine, no event loop."""
     url = container.config.database_url()
-    prepare(url, container.config.migrate())
     engine = make_sync_engine(url)
     try:
+        prepare(url, container.config.migrate(), engine)
         return work(SqlAlchemyRunStore(engine))
     finally:
         engine.dispose()
