@@ -97,26 +97,15 @@ class FrontierRequest(_Request):
 def to_estimation(
     doc: EstimationDocument, start: dt.date | None = None, end: dt.date | None = None
 ) -> EstimationSettings:
-    return EstimationSettings(
-        covariance=doc.covariance,
-        returns=doc.returns,
-        periods_per_year=doc.periods_per_year,
-        ema_span=doc.ema_span,
-        min_observations=doc.min_observations,
-        factors=doc.factors,
-        start=start,
-        end=end,
-    )
+    """The settings the document names (the same field names), in the window given."""
+    fields = {name: getattr(doc, name) for name in doc.__struct_fields__}
+    return EstimationSettings(**fields, start=start, end=end)
 
 
 def estimation_document(settings: EstimationSettings) -> EstimationDocument:
+    """The inverse of ``to_estimation`` (the window travels beside it)."""
     return EstimationDocument(
-        covariance=settings.covariance,
-        returns=settings.returns,
-        periods_per_year=settings.periods_per_year,
-        ema_span=settings.ema_span,
-        min_observations=settings.min_observations,
-        factors=settings.factors,
+        **{name: getattr(settings, name) for name in EstimationDocument.__struct_fields__}
     )
 
 
