@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 import cvxpy as cp
 import numpy as np
 
-from adapters.highs_lp import extreme_portfolio
+from adapters.highs_lp import return_range as lp_return_range
+from adapters.solver_defaults import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S
 from domain.errors import (
     InfeasibleError,
     SolverFailedError,
@@ -31,8 +32,6 @@ from domain.types import FloatArray
 # pfopt reads every status itself and reports reduced accuracy in the result's warnings.
 warnings.filterwarnings("ignore", message="Solution may be inaccurate", module="cvxpy")
 
-DEFAULT_CHAIN: tuple[str, ...] = ("OSQP", "CLARABEL", "ECOS", "SCS")
-DEFAULT_TIME_LIMIT_S = 30.0
 
 _OPTIONS: dict[str, Callable[[float], dict[str, object]]] = {
     "OSQP": lambda t: {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iter": 200_000, "time_limit": t},
@@ -167,14 +166,7 @@ class CvxpySolver:
         return self.run(program, read)
 
     def return_range(self, universe: Universe, constraints: LinearConstraints) -> ReturnRange:
-        mu = universe.expected_returns
-        extremes = []
-        for sign in (1.0, -1.0):
-            try:
-                extremes.append(float(mu @ extreme_portfolio(sign * mu, constraints)))
-            except UnboundedError:
-                extremes.append(-sign * np.inf)
-        return ReturnRange(extremes[0], extremes[1])
+        return lp_return_range(universe.expected_returns, constraints)
 
     def run(
         self,

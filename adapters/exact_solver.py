@@ -4,19 +4,24 @@ the maximum Sharpe ratio are points of the critical-line path, so the exact engi
 rest (target risk, quadratic utility) and every problem the engine declines (a gross leverage
 cap), or all of them when the caller names a solver chain of its own."""
 
-from adapters.cvxpy_solver import CvxpySolver
+from typing import TYPE_CHECKING
+
 from adapters.frontier_solvers import CriticalLineFrontierSolver
+from adapters.highs_lp import return_range as lp_return_range
 from domain.linear import LinearConstraints
 from domain.model import Universe
 from domain.objectives import MaxSharpe, MinVariance, TargetReturn
 from domain.problem import Problem, ReturnRange, Solution
+
+if TYPE_CHECKING:
+    from adapters.cvxpy_solver import CvxpySolver
 
 
 class ExactFirstSolver:
     def __init__(
         self,
         exact: CriticalLineFrontierSolver,
-        fallback: CvxpySolver,
+        fallback: "CvxpySolver",
         exact_first: bool = True,
     ) -> None:
         self._exact, self._fallback, self._exact_first = exact, fallback, exact_first
@@ -33,4 +38,5 @@ class ExactFirstSolver:
         return self._fallback.solve(problem)
 
     def return_range(self, universe: Universe, constraints: LinearConstraints) -> ReturnRange:
-        return self._fallback.return_range(universe, constraints)
+        """Two LPs (HiGHS); no CVXPY needed."""
+        return lp_return_range(universe.expected_returns, constraints)

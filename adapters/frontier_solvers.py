@@ -1,33 +1,26 @@
-"""``FrontierSolver`` adapters: the exact critical-line path, and CVXPY with a target Parameter.
+"""The exact ``FrontierSolver``: the critical-line path.
 
-The critical line is the main engine: it traces the whole frontier once and reads every point,
-the minimum-variance and the max-Sharpe portfolio off the path in closed form. When it cannot
-(a gross leverage cap, a singular KKT system), the CVXPY route takes over and the result says
-so. The CVXPY route compiles the problem once with the target return as a ``cp.Parameter``
-(DPP), so each point only updates the parameter and warm-starts the solver.
+It traces the whole frontier once and reads every point, the minimum-variance and the
+max-Sharpe portfolio off the path in closed form. When it cannot (a gross leverage cap, a
+singular KKT system), the CVXPY route (``adapters.cvxpy_frontier``) takes over and the result
+says so; that route is imported only then.
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import cvxpy as cp
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from adapters.critical_line import CriticalLineError, CriticalLinePath, Piece, Segment, trace
-from adapters.cvxpy_solver import (
-    DEFAULT_CHAIN,
-    DEFAULT_TIME_LIMIT_S,
-    CvxpySolver,
-    constraint_list,
-    variance_expression,
-)
-from adapters.highs_lp import extreme_portfolio
+from adapters.lazy import Lazy
+
+if TYPE_CHECKING:
+    from adapters.cvxpy_frontier import CvxpyFrontierSolver
 from domain.errors import InfeasibleError
 from domain.linear import LinearConstraints
 from domain.model import Universe
-from domain.objectives import MaxSharpe, MinVariance
-from domain.problem import Problem, ReturnRange, Solution, SolverAttempt
+from domain.problem import ReturnRange, Solution, SolverAttempt
 from domain.types import FloatArray
 
 RETURN_TOLERANCE = 1e-9
@@ -186,71 +179,10 @@ def _kkt_residual(piece: Piece, lam: float, w: FloatArray, lc: LinearConstraints
     return max(stationarity, dual, primal, 0.0)
 
 
-class CvxpyFrontier:
-    """Frontier by repeated solves of one compiled CVXPY program (target as a Parameter)."""
+def _default_fallback():
+    from adapters.cvxpy_frontier import CvxpyFrontierSolver
 
-    method = "cvxpy"
-
-    def __init__(
-        self,
-        universe: Universe,
-        lc: LinearConstraints,
-        solver: CvxpySolver,
-        notes: tuple[str, ...] = (),
-    ) -> None:
-        self._universe, self._lc, self._solver, self.notes = universe, lc, solver, notes
-        self._w = cp.Variable(universe.n_assets)
-        self._target = cp.Parameter()
-        self._program = cp.Problem(
-            cp.Minimize(variance_expression(universe, self._w)),
-            [
-                *constraint_list(lc, self._w, 1.0),
-                universe.expected_returns @ self._w >= self._target,
-            ],
-        )
-        self._range: ReturnRange | None = None
-        self._lowest: Solution | None = None
-
-    def return_range(self) -> ReturnRange:
-        if self._range is None:
-            mu = self._universe.expected_returns
-            lowest = float(mu @ self.min_variance().weights)
-            self._range = ReturnRange(lowest, float(mu @ extreme_portfolio(-mu, self._lc)))
-        return self._range
-
-    def min_variance(self) -> Solution:
-        """Solved once: the return range and the frontier's flagged point both need it."""
-        if self._lowest is None:
-            self._lowest = self._solver.solve(Problem(self._universe, self._lc, MinVariance()))
-        return self._lowest
-
-    def max_sharpe(self, risk_free_rate: float) -> Solution:
-        highest = self.return_range().highest
-        if highest <= risk_free_rate + RETURN_TOLERANCE:
-            raise _no_excess_return(risk_free_rate, highest)
-        return self._solver.solve(Problem(self._universe, self._lc, MaxSharpe(risk_free_rate)))
-
-    def at_return(self, target_return: float) -> Solution:
-        highest = self.return_range().highest
-        if target_return > highest + RETURN_TOLERANCE:
-            raise _above_range(target_return, highest)
-        self._target.value = target_return
-        return self._solver.run(self._program, lambda: np.asarray(self._w.value, dtype=float))
-
-
-class CvxpyFrontierSolver:
-    def __init__(
-        self,
-        chain: Sequence[str] = DEFAULT_CHAIN,
-        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
-        options: Mapping[str, Mapping[str, object]] | None = None,
-    ) -> None:
-        self._solver = CvxpySolver(chain, time_limit_s, options)
-
-    def prepare(
-        self, universe: Universe, constraints: LinearConstraints, notes: tuple[str, ...] = ()
-    ) -> CvxpyFrontier:
-        return CvxpyFrontier(universe, constraints, self._solver, notes)
+    return CvxpyFrontierSolver()
 
 
 _CONTROLLER: ThreadpoolController | None = None
@@ -269,9 +201,9 @@ class CriticalLineFrontierSolver:
     are slower with threads on these machines), falling back to ``fallback``."""
 
     def __init__(
-        self, fallback: CvxpyFrontierSolver | None = None, blas_threads: int | None = 1
+        self, fallback: "CvxpyFrontierSolver | None" = None, blas_threads: int | None = 1
     ) -> None:
-        self._fallback = fallback or CvxpyFrontierSolver()
+        self._fallback = fallback or Lazy(_default_fallback)
         self._blas_threads = blas_threads
 
     def max_sharpe(

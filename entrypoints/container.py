@@ -1,27 +1,22 @@
 """The one place where adapters are wired to ports.
 
 Entrypoints ask the container for use cases; tests override a provider with a fake
-(``container.solver.override(providers.Object(FakeSolver()))``).
+(``container.solver.override(providers.Object(FakeSolver()))``). Heavy adapters (CVXPY,
+scikit-learn, matplotlib, the PostgreSQL job board) are imported when first made, so a command
+imports only what it uses: ``pfopt --help`` and a run the exact engine answers load no CVXPY
+and no matplotlib.
 """
 
 import os
 
 from dependency_injector import containers, providers
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.csv_prices import CsvPriceFiles, CsvPriceSource
-from adapters.cvxpy_solver import (
-    DEFAULT_CHAIN,
-    DEFAULT_TIME_LIMIT_S,
-    CvxpySolver,
-    tolerance_options,
-)
 from adapters.documents.codec import MsgspecRunCodec
 from adapters.exact_solver import ExactFirstSolver
-from adapters.frontier_solvers import CriticalLineFrontierSolver, CvxpyFrontierSolver
-from adapters.matplotlib_charts import MatplotlibChartRenderer
-from adapters.postgres_job_board import PostgresJobBoard
-from adapters.sklearn_risk import SklearnRiskEstimator
+from adapters.frontier_solvers import CriticalLineFrontierSolver
+from adapters.lazy import Lazy
+from adapters.solver_defaults import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S
 from application.attribute_risk import AttributeRisk
 from application.generate_sample_prices import GenerateSamplePrices
 from application.import_prices import ImportPrices
@@ -49,11 +44,13 @@ DEFAULTS = {
 }
 
 
-def job_board_for(engine: AsyncEngine, url: str, ttl_s: float, lease_s: float) -> JobBoard:
+def job_board_for(engine, url: str, ttl_s: float, lease_s: float) -> JobBoard:
     """Frontier jobs shared through PostgreSQL when the store is PostgreSQL (several server
     processes, jobs of a dead one fail after ``lease_s``), in memory otherwise (SQLite: one
-    process)."""
+    process). ``engine`` is the server's async engine."""
     if url.startswith("postgresql"):
+        from adapters.postgres_job_board import PostgresJobBoard
+
         return PostgresJobBoard(engine, url, ttl_s=ttl_s, lease_s=lease_s)
     return MemoryJobBoard(ttl_s=ttl_s)
 
@@ -61,8 +58,10 @@ def job_board_for(engine: AsyncEngine, url: str, ttl_s: float, lease_s: float) -
 def single_solver(settings: SolverSettings, chain: list[str], time_limit_s: float):
     """The single-optimization solver for ``settings`` over the configured defaults: the exact
     engine first, CVXPY for the rest, or CVXPY alone on a chain the caller named."""
-    fallback = CvxpySolver(
-        settings.chain or chain, settings.time_limit_s or time_limit_s, _options(settings)
+    fallback = Lazy(
+        lambda: _cvxpy_solver(
+            settings.chain or chain, settings.time_limit_s or time_limit_s, _options(settings)
+        )
     )
     exact = frontier_engine(
         SolverSettings(time_limit_s=settings.time_limit_s, tolerance=settings.tolerance),
@@ -75,12 +74,40 @@ def single_solver(settings: SolverSettings, chain: list[str], time_limit_s: floa
 def frontier_engine(settings: SolverSettings, chain: list[str], time_limit_s: float):
     """The critical line, falling back to CVXPY on ``settings``' chain (or the default)."""
     limit = settings.time_limit_s or time_limit_s
-    fallback = CvxpyFrontierSolver(settings.chain or chain, limit, _options(settings))
-    return CriticalLineFrontierSolver(fallback)
+    fallback = Lazy(lambda: _cvxpy_frontier(settings.chain or chain, limit, _options(settings)))
+    return CriticalLineFrontierSolver(fallback)  # type: ignore[arg-type]
 
 
 def _options(settings: SolverSettings) -> dict | None:
-    return None if settings.tolerance is None else tolerance_options(settings.tolerance)
+    if settings.tolerance is None:
+        return None
+    from adapters.cvxpy_solver import tolerance_options
+
+    return tolerance_options(settings.tolerance)
+
+
+def _cvxpy_solver(*args):
+    from adapters.cvxpy_solver import CvxpySolver
+
+    return CvxpySolver(*args)
+
+
+def _cvxpy_frontier(*args):
+    from adapters.cvxpy_frontier import CvxpyFrontierSolver
+
+    return CvxpyFrontierSolver(*args)
+
+
+def _estimator():
+    from adapters.sklearn_risk import SklearnRiskEstimator
+
+    return SklearnRiskEstimator()
+
+
+def _charts(dpi: int):
+    from adapters.matplotlib_charts import MatplotlibChartRenderer
+
+    return MatplotlibChartRenderer(dpi=dpi)
 
 
 class ProvidedSolvers:
@@ -99,7 +126,7 @@ class ProvidedSolvers:
 
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True, default=DEFAULTS)
-    estimator = providers.ThreadSafeSingleton(SklearnRiskEstimator)
+    estimator = providers.ThreadSafeSingleton(_estimator)
     csv_prices = providers.Factory(CsvPriceSource)
     price_files = providers.Factory(CsvPriceFiles)
     codec = providers.Factory(MsgspecRunCodec)
@@ -117,7 +144,7 @@ class Container(containers.DeclarativeContainer):
         time_limit_s=config.solver.time_limit_s,
     )
     generate_sample_prices = providers.Factory(GenerateSamplePrices)
-    charts = providers.Factory(MatplotlibChartRenderer, dpi=config.chart_dpi)
+    charts = providers.Factory(_charts, dpi=config.chart_dpi)
     attribute_risk = providers.Factory(AttributeRisk, estimator=estimator)
     import_prices = providers.Factory(ImportPrices)
     manage_portfolios = providers.Factory(ManagePortfolios)

@@ -1,24 +1,13 @@
 """The engines of one database, made here and nowhere else: the async engine every unit of work
 uses, and its synchronous twin on the same database for worker threads (the run journal)."""
 
-import os
 import weakref
-from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_dir
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-
-def default_database_url() -> str:
-    """``PFOPT_DATABASE_URL``, else an SQLite file in the user's data directory."""
-    url = os.environ.get("PFOPT_DATABASE_URL")
-    if url:
-        return url
-    folder = Path(user_data_dir("pfopt", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{folder / 'pfopt.db'}"
+from adapters.database_url import default_database_url  # noqa: F401  (re-exported)
 
 
 def make_engine(url: str) -> AsyncEngine:

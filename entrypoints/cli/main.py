@@ -11,9 +11,9 @@ from rich.console import Console
 
 from adapters.csv_prices import write_prices
 from adapters.csv_tables import write_sector_map
+from adapters.database_url import default_database_url
 from adapters.documents.codec import read
 from adapters.documents.results import FrontierResponse, OptimizationResponse
-from adapters.storage import default_database_url
 from application.api_keys import AuthPolicy, ManageKeys
 from application.generate_sample_prices import GenerateSamplePricesCommand
 from application.specs import Frontier, Optimize

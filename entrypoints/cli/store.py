@@ -1,30 +1,29 @@
 """Opening the store for one CLI command: schema check (or migration), engine lifecycle.
 
 Runs (optimize, frontier) use the synchronous side only (``with_run_store``: no event loop);
-the other commands use the async unit of work (``with_store``)."""
+the other commands use the async unit of work (``with_store``). SQLAlchemy and Alembic are
+imported when a command first opens the store, not for ``--help``."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine
-
-from adapters.migrations import head, schema_state, upgrade
-from adapters.storage import (
-    SqlAlchemyRunStore,
-    SqlAlchemyUnitOfWorkFactory,
-    make_engine,
-    make_sync_engine,
-)
 from domain.errors import StorageUnavailableError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from adapters.storage import SqlAlchemyRunStore, SqlAlchemyUnitOfWorkFactory
 
 T = TypeVar("T")
 
 
-def prepare(url: str, migrate: bool, engine: Engine | None = None) -> None:
+def prepare(url: str, migrate: bool, engine: "Engine | None" = None) -> None:
     """Upgrade when asked, or when the embedded SQLite file is new and empty; otherwise refuse a
     schema that is not this code's, naming the command to run. ``engine``: a synchronous engine
     on ``url`` to check with (one is made for the check otherwise)."""
+    from adapters.migrations import head, schema_state, upgrade
+
     found, has_tables = schema_state(url, engine)
     wanted = head(url)
     if found == wanted:
@@ -39,9 +38,11 @@ def prepare(url: str, migrate: bool, engine: Engine | None = None) -> None:
     )
 
 
-def with_store(container, work: Callable[[SqlAlchemyUnitOfWorkFactory], Awaitable[T]]) -> T:
+def with_store(container: Any, work: Callable[["SqlAlchemyUnitOfWorkFactory"], Awaitable[T]]) -> T:
     """Check (or migrate) the schema of the container's database, then run ``work`` with a
     unit-of-work factory on one engine, in one event loop, disposed afterwards."""
+    from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
+
     url = container.config.database_url()
     prepare(url, container.config.migrate())
 
@@ -55,9 +56,11 @@ def with_store(container, work: Callable[[SqlAlchemyUnitOfWorkFactory], Awaitabl
     return asyncio.run(go())
 
 
-def with_run_store(container, work: Callable[[SqlAlchemyRunStore], T]) -> T:
+def with_run_store(container: Any, work: Callable[["SqlAlchemyRunStore"], T]) -> T:
     """Check (or migrate) the schema, then run ``work`` on the store's synchronous side: one
     engine, no event loop."""
+    from adapters.storage import SqlAlchemyRunStore, make_sync_engine
+
     url = container.config.database_url()
     engine = make_sync_engine(url)
     try:

@@ -11,8 +11,6 @@ from rich.table import Table
 
 from adapters.csv_tables import read_sector_map
 from adapters.documents.records import portfolio_document, record_document
-from adapters.migrations import current, downgrade, head, upgrade
-from adapters.storage import make_engine
 from domain.records import OptimizationRecord
 from entrypoints.cli.options import portfolio_from, split_list, universe_options
 from entrypoints.cli.render import json_text
@@ -33,6 +31,8 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(container, revision: str) -> None:
     """Apply migrations up to REVISION (default head)."""
+    from adapters.migrations import upgrade
+
     upgrade(_url(container), revision)
     click.echo(f"database at {revision}")
 
@@ -42,6 +42,8 @@ def db_upgrade(container, revision: str) -> None:
 @click.pass_obj
 def db_downgrade(container, revision: str) -> None:
     """Revert migrations down to REVISION ('base' empties the schema)."""
+    from adapters.migrations import downgrade
+
     downgrade(_url(container), revision)
     click.echo(f"database at {revision}")
 
@@ -50,6 +52,9 @@ def db_downgrade(container, revision: str) -> None:
 @click.pass_obj
 def db_current(container) -> None:
     """Show the schema revision of the database and the one this code needs."""
+    from adapters.migrations import current, head
+    from adapters.storage import make_engine
+
     url = _url(container)
 
     async def read() -> str | None:

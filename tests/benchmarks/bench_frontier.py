@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_info
 
-from adapters.frontier_solvers import CriticalLineFrontierSolver, CvxpyFrontierSolver
+from adapters.cvxpy_frontier import CvxpyFrontierSolver
+from adapters.frontier_solvers import CriticalLineFrontierSolver
 from adapters.sklearn_risk import SklearnRiskEstimator
 from application.compute_frontier import trace_frontier
 from application.generate_sample_prices import GenerateSamplePrices, GenerateSamplePricesCommand

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.cvxpy_frontier import CvxpyFrontierSolver
 from adapters.cvxpy_solver import CvxpySolver
-from adapters.frontier_solvers import CriticalLineFrontierSolver, CvxpyFrontierSolver
+from adapters.frontier_solvers import CriticalLineFrontierSolver
 from application.allocate import allocate
 from application.compute_frontier import trace_frontier
 from domain.constraints import Budget, FactorBounds, GroupLimits, LongOnly, WeightBounds
