@@ -63,6 +63,8 @@ def test_return_range_under_a_cap_is_the_greedy_fill(solver: Solver) -> None:
 
 def test_the_closed_form_extreme_portfolio_is_the_lp_vertex() -> None:
     """Bounds and budget only: the greedy fill equals HiGHS' vertex, in both directions."""
+    from scipy.optimize import linprog
+
     from adapters import highs_lp
 
     rng = np.random.default_rng(5)
@@ -76,7 +78,7 @@ def test_the_closed_form_extreme_portfolio_is_the_lp_vertex() -> None:
         for cost in (rng.normal(size=n), -rng.normal(size=n)):
             greedy = highs_lp._greedy(cost, lc)
             assert greedy is not None
-            lp = highs_lp.linprog(
+            lp = linprog(
                 cost, A_eq=np.ones((1, n)), b_eq=[1.0], bounds=np.column_stack([lower, upper])
             )
             assert cost @ greedy == pytest.approx(lp.fun, abs=1e-12)
