@@ -4,6 +4,7 @@ dependencies (``entrypoints.http.dependencies``). Errors become problem+json in
 ``entrypoints.http.errors``.
 """
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from importlib.metadata import version
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
+from adapters.lazy import warm_up
 from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.api_keys import AuthPolicy, ManageKeys
 from application.frontier_jobs import FrontierJobs
@@ -44,6 +46,7 @@ def create_app(container: Container) -> Litestar:
         board = container.job_board(engine=engine, url=url)
         state.jobs = FrontierJobs(board, container.config.max_jobs_per_owner())
         state.auth = AuthPolicy(ManageKeys(state.uow), state.uow, container.config.auth_required())
+        await asyncio.to_thread(warm_up)  # CVXPY, scikit-learn, matplotlib: before any request
         await board.open()
         undo = drain.install(state.jobs, state.gate.stop)
         try:
