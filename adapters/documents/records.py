@@ -25,17 +25,9 @@ class OptimizationRecordDocument(msgspec.Struct, kw_only=True):
 
 
 def record_document(record: OptimizationRecord) -> OptimizationRecordDocument:
-    return OptimizationRecordDocument(
-        id=record.id,
-        kind=record.kind,
-        objective=record.objective,
-        params=record.params,
-        results=record.results,
-        status=record.status,
-        duration_ms=record.duration_ms,
-        portfolio_id=record.portfolio_id,
-        created_at=record.created_at,
-    )
+    """The record as it is, field for field (the document names its fields as the record)."""
+    fields = OptimizationRecordDocument.__struct_fields__
+    return OptimizationRecordDocument(**{name: getattr(record, name) for name in fields})
 
 
 class PortfolioDocument(msgspec.Struct, kw_only=True):

@@ -8,7 +8,8 @@ for worker threads, ``run_store`` what a run reads and writes from its thread (s
 ``copy`` PostgreSQL's bulk price path.
 """
 
-from adapters.storage.engines import default_database_url, make_engine, make_sync_engine
+from adapters.database_url import default_database_url
+from adapters.storage.engines import make_engine, make_sync_engine
 from adapters.storage.run_store import SqlAlchemyRunStore
 from adapters.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 

@@ -7,8 +7,6 @@ from typing import Any
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from adapters.database_url import default_database_url  # noqa: F401  (re-exported)
-
 
 def make_engine(url: str) -> AsyncEngine:
     """An async engine: pre-pinged pool for PostgreSQL, a 30 s busy timeout for SQLite."""
