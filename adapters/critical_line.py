@@ -23,6 +23,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from adapters.critical_line_kkt import (
+    DIRECT_BELOW,
+    CriticalLineError,
+    DenseKkt,
+    FactorKkt,
+    checked,
+    dense_matrix,
+    solve_direct,
+)
 from adapters.highs_lp import extreme_portfolio
 from domain.errors import UnboundedError
 from domain.linear import LinearConstraints
@@ -33,11 +42,6 @@ TOL = 1e-12
 """Slopes, gaps and multipliers below this (in scaled units) count as zero."""
 LAM_TOP = 1e4
 """Where the primal active-set solve starts the path (scaled units): near the LP vertex."""
-SOLVE_RESIDUAL = 1e-9
-
-
-class CriticalLineError(Exception):
-    """The active-set method cannot handle this problem; use the CVXPY route."""
 
 
 @dataclass(slots=True)
@@ -50,10 +54,47 @@ class _Problem:
     rows: FloatArray  # (m, n)
     row_lower: FloatArray
     row_upper: FloatArray
+    check: Callable[[], None] | None = None
+    """Called before every KKT solve: raises to stop the trace (a time limit, a cancel)."""
+    _factor: FactorKkt | None = None
+    _dense: DenseKkt | None = None
 
     @property
     def n(self) -> int:
         return int(self.mu.shape[0])
+
+    def cov_times(self, w: FloatArray) -> FloatArray:
+        """Scaled S @ w for w of shape (n, k)."""
+        if isinstance(self.risk, FactorModel):
+            b, model = self.risk.loadings, self.risk
+            out = b @ (model.factor_covariance @ (b.T @ w)) + model.specific_variance[:, None] * w
+            return out * self.inv_scale
+        return (self.risk @ w) * self.inv_scale
+
+    def normal(self, key: int) -> FloatArray:
+        """The coefficients of the budget (key -1) or of row j (key -2 - j)."""
+        return np.ones(self.n) if key == -1 else self.rows[-2 - key]
+
+    def solve_kkt(
+        self,
+        free: np.ndarray,
+        row_ids: list[int],
+        normals_f: FloatArray,
+        rhs: FloatArray,
+        fresh: bool = False,
+    ) -> FloatArray:
+        """The KKT system of a large active set: by the factor structure where it applies,
+        else by the kept inverse of the dense system (``adapters.critical_line_kkt``)."""
+        if isinstance(self.risk, FactorModel):
+            if self._factor is None:
+                self._factor = FactorKkt(self.risk, self.inv_scale)
+            if self._factor.usable(free):
+                return self._factor.solve(free, normals_f, rhs)
+        if self._dense is None:
+            size = self.n + self.rows.shape[0] + 1
+            self._dense = DenseKkt(self.cov_rows, self.normal, size)
+        keys = [*free.tolist(), -1, *(-2 - j for j in row_ids)]
+        return self._dense.solve(keys, rhs, fresh)
 
     def cov_rows(self, index: np.ndarray) -> FloatArray:
         """Rows of the scaled covariance; S is symmetric, so rows are also its columns."""
@@ -106,6 +147,8 @@ def _limit(p: _Problem, row: int, side: int) -> float:
 
 
 def _solve(p: _Problem, a: _ActiveSet) -> Piece:
+    if p.check is not None:
+        p.check()
     free, fixed = np.flatnonzero(a.free), np.flatnonzero(~a.free)
     bounds = a.bound_values(p)
     w_fixed = bounds[fixed]
@@ -120,25 +163,18 @@ def _solve(p: _Problem, a: _ActiveSet) -> Piece:
     held = fixed[w_fixed != 0.0]
     # S is symmetric: gather rows (contiguous) rather than columns.
     s_fixed = bounds[held] @ p.cov_rows(held) if held.size else np.zeros(p.n)
-    cov_rows = p.cov_rows(free)
-    kkt = np.zeros((f + m, f + m))
-    kkt[:f, :f] = cov_rows[:, free]
-    kkt[:f, f:] = normals[:, free].T
-    kkt[f:, :f] = normals[:, free]
     rhs = np.zeros((f + m, 2))
     rhs[:f, 0] = -s_fixed[free]
     rhs[f:, 0] = targets - normals[:, fixed] @ w_fixed
     rhs[:f, 1] = p.mu[free]
-    try:
-        sol = np.linalg.solve(kkt, rhs)
-    except np.linalg.LinAlgError:
-        raise CriticalLineError("singular KKT system") from None
-    scale = 1.0 + np.max(np.abs(rhs)) + np.max(np.abs(sol))
-    if not np.all(np.isfinite(sol)) or np.max(np.abs(kkt @ sol - rhs)) > SOLVE_RESIDUAL * scale:
-        raise CriticalLineError("ill-conditioned KKT system")
     w0, w1 = np.zeros(p.n), np.zeros(p.n)
+    if f + m < DIRECT_BELOW:
+        cov_rows = p.cov_rows(free)
+        sol = solve_direct(dense_matrix(cov_rows[:, free], normals[:, free]), rhs)
+        sw = sol[:f].T @ cov_rows
+    else:
+        sol, sw = _solve_large(p, free, row_ids, normals[:, free], rhs)
     w0[free], w0[fixed], w1[free] = sol[:f, 0], w_fixed, sol[:f, 1]
-    sw = sol[:f].T @ cov_rows
     y = sol[f:]
     my = y.T @ normals
     sw0, sw1 = sw[0] + s_fixed, sw[1]
@@ -156,6 +192,23 @@ def _solve(p: _Problem, a: _ActiveSet) -> Piece:
         y[:, 0],
         y[:, 1],
     )
+
+
+def _solve_large(
+    p: _Problem, free: np.ndarray, row_ids: list[int], normals_f: FloatArray, rhs: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The KKT solution of a large active set and S times its free part (2, n), checked
+    against the system: the rows of S @ w on the free assets are the top block's left side."""
+    f = free.size
+    for fresh in (False, True):
+        sol = p.solve_kkt(free, row_ids, normals_f, rhs, fresh)
+        moved = np.zeros((p.n, 2))
+        moved[free] = sol[:f]
+        sw = p.cov_times(moved).T
+        top = sw[:, free].T + normals_f.T @ sol[f:] - rhs[:f]
+        if checked(np.vstack([top, normals_f @ sol[:f] - rhs[f:]]), rhs, sol):
+            return sol, sw
+    raise CriticalLineError("ill-conditioned KKT system")
 
 
 def _argmin(steps: FloatArray) -> tuple[float, int]:
@@ -362,6 +415,7 @@ def trace(
     expected_returns: FloatArray,
     lc: LinearConstraints,
     stop_down: Callable[[Segment], bool] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> CriticalLinePath:
     """Trace the efficient frontier exactly; raise ``CriticalLineError`` when it cannot.
 
@@ -370,6 +424,9 @@ def trace(
 
     ``risk`` is the dense covariance or a factor model; with a factor model only the rows of S
     for free and held assets are ever formed (O(n k) each), never the n x n matrix.
+
+    ``check`` is called between events (before each KKT solve) and may raise to stop the trace:
+    that is how a time limit or a cancel reaches a long path.
     """
     if lc.leverage is not None and not lc.long_only:
         raise CriticalLineError("a gross leverage cap is not a linear bound")
@@ -388,6 +445,7 @@ def trace(
         rows,
         np.array([r.lower for r in lc.rows], dtype=float),
         np.array([r.upper for r in lc.rows], dtype=float),
+        check,
     )
     cap = 20 * (p.n + rows.shape[0]) + 100
     try:

@@ -7,6 +7,8 @@ says so; that route is imported only then.
 """
 
 import math
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,7 +19,8 @@ from adapters.lazy import Lazy
 
 if TYPE_CHECKING:
     from adapters.cvxpy_frontier import CvxpyFrontierSolver
-from domain.errors import InfeasibleError
+from domain.errors import InfeasibleError, RunCancelledError, SolverTimeoutError
+from domain.frontier import CancellationToken
 from domain.linear import LinearConstraints
 from domain.model import Universe
 from domain.problem import ReturnRange, Solution, SolverAttempt
@@ -196,15 +199,49 @@ def _controller() -> ThreadpoolController:
     return _CONTROLLER
 
 
+def budget(
+    time_limit_s: float | None, cancel: CancellationToken | None
+) -> Callable[[], None] | None:
+    """The check a trace calls between events: raises ``SolverTimeoutError`` once
+    ``time_limit_s`` seconds have passed since this call, ``RunCancelledError`` once ``cancel``
+    is set; None when there is nothing to check."""
+    if time_limit_s is None and cancel is None:
+        return None
+    deadline = time.monotonic() + (time_limit_s if time_limit_s is not None else math.inf)
+    events = [0]
+
+    def check() -> None:
+        events[0] += 1
+        if cancel is not None and cancel.is_cancelled():
+            raise RunCancelledError("the run was cancelled before the solve finished")
+        if time.monotonic() > deadline:
+            raise SolverTimeoutError(
+                f"the exact engine did not finish within the {time_limit_s:g} s time limit "
+                f"({events[0]} breakpoints traced); raise solver.time_limit_s or simplify "
+                "the problem",
+                field="time_limit_s",
+            )
+
+    return check
+
+
 class CriticalLineFrontierSolver:
     """The exact path, with BLAS pinned to ``blas_threads`` while tracing (small dense solves
-    are slower with threads on these machines), falling back to ``fallback``."""
+    are slower with threads on these machines), falling back to ``fallback``.
+
+    ``time_limit_s`` (seconds, per solve) and ``cancel`` are checked between breakpoints, so a
+    long path stops within one event of either."""
 
     def __init__(
-        self, fallback: "CvxpyFrontierSolver | None" = None, blas_threads: int | None = 1
+        self,
+        fallback: "CvxpyFrontierSolver | None" = None,
+        blas_threads: int | None = 1,
+        time_limit_s: float | None = None,
+        cancel: CancellationToken | None = None,
     ) -> None:
         self._fallback = fallback or Lazy(_default_fallback)
         self._blas_threads = blas_threads
+        self._time_limit_s, self._cancel = time_limit_s, cancel
 
     def max_sharpe(
         self, universe: Universe, constraints: LinearConstraints, risk_free_rate: float
@@ -225,7 +262,8 @@ class CriticalLineFrontierSolver:
         try:
             with _controller().limit(limits=self._blas_threads, user_api="blas"):
                 risk = universe.factor_model or universe.covariance
-                path = trace(risk, mu, constraints, stop_down=passed_peak)
+                check = budget(self._time_limit_s, self._cancel)
+                path = trace(risk, mu, constraints, stop_down=passed_peak, check=check)
         except CriticalLineError:
             return self._fallback.prepare(universe, constraints).max_sharpe(risk_free_rate)
         return CriticalLineFrontier(universe, constraints, path).max_sharpe(risk_free_rate)
@@ -234,7 +272,8 @@ class CriticalLineFrontierSolver:
         try:
             with _controller().limit(limits=self._blas_threads, user_api="blas"):
                 risk = universe.factor_model or universe.covariance
-                path = trace(risk, universe.expected_returns, constraints)
+                check = budget(self._time_limit_s, self._cancel)
+                path = trace(risk, universe.expected_returns, constraints, check=check)
         except CriticalLineError as reason:
             note = f"critical line not used ({reason}); frontier traced with CVXPY"
             return self._fallback.prepare(universe, constraints, (note,))

@@ -22,7 +22,12 @@ from application.job_board import (
     taken,
     unknown,
 )
-from domain.errors import DomainError, StorageUnavailableError, TooManyJobsError
+from domain.errors import (
+    DomainError,
+    RunCancelledError,
+    StorageUnavailableError,
+    TooManyJobsError,
+)
 
 
 def _owned(state: State, owner: str | None) -> State:
@@ -134,6 +139,8 @@ class FrontierJobs:
                 optimization_id = await run(_ThreadProgress(running, loop), running)
                 status = "cancelled" if running.cancelled else "done"
                 running.change(status=status, optimization_id=optimization_id)
+            except RunCancelledError:  # stopped inside the trace: no point to keep
+                running.change(status="cancelled")
             except DomainError as error:
                 detail = {"code": error.code, "detail": error.detail, "field": error.field}
                 running.change(status="failed", error=detail)

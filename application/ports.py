@@ -5,7 +5,7 @@ application types (``domain.ports`` holds the ones in domain types only)."""
 from typing import TYPE_CHECKING, Any, Protocol
 
 from application.solver_settings import SolverSettings
-from domain.frontier import FrontierSolver
+from domain.frontier import CancellationToken, FrontierSolver
 from domain.ports import PriceSource, Solver
 from domain.records import OptimizationRecord, StoredPortfolio
 
@@ -39,9 +39,13 @@ class PriceFiles(Protocol):
 class SolverFactory(Protocol):
     """Solvers for a run's ``SolverSettings`` over the configured defaults."""
 
-    def single(self, settings: SolverSettings) -> Solver: ...
+    def single(
+        self, settings: SolverSettings, cancel: CancellationToken | None = None
+    ) -> Solver: ...
 
-    def frontier(self, settings: SolverSettings) -> FrontierSolver: ...
+    def frontier(
+        self, settings: SolverSettings, cancel: CancellationToken | None = None
+    ) -> FrontierSolver: ...
 
 
 class RunCodec(Protocol):

@@ -121,7 +121,7 @@ class Runs:
         spec = run.spec
         result: RunResult
         if isinstance(spec.task, Optimize):
-            solver = self._solvers.single(spec.solver)
+            solver = self._solvers.single(spec.solver, cancel)
             optimized = self._optimize(run.models, solver).execute(
                 OptimizePortfolioCommand(
                     portfolio=run.portfolio,
@@ -134,7 +134,7 @@ class Runs:
         else:
             task: Frontier = spec.task
             use_case = self._frontier(
-                run.models, self._solvers.frontier(spec.solver), progress or _Silent()
+                run.models, self._solvers.frontier(spec.solver, cancel), progress or _Silent()
             )
             traced = use_case.execute(
                 ComputeFrontierCommand(

@@ -90,6 +90,13 @@ class SolverTimeoutError(OptimizationError):
     code = "solver_timeout"
 
 
+class RunCancelledError(DomainError):
+    """The caller stopped the run (a cancel, or the client went away) before it finished;
+    nothing of it was stored."""
+
+    code = "cancelled"
+
+
 class ConflictError(DomainError):
     """The change clashes with what is stored (a duplicate name, a concurrent edit)."""
 

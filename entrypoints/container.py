@@ -25,6 +25,7 @@ from application.manage_portfolios import ManagePortfolios
 from application.ports import RunStore
 from application.runs import Runs
 from application.solver_settings import SolverSettings
+from domain.frontier import CancellationToken
 
 DEFAULTS = {
     "solver": {
@@ -55,9 +56,15 @@ def job_board_for(engine, url: str, ttl_s: float, lease_s: float) -> JobBoard:
     return MemoryJobBoard(ttl_s=ttl_s)
 
 
-def single_solver(settings: SolverSettings, chain: list[str], time_limit_s: float):
+def single_solver(
+    settings: SolverSettings,
+    chain: list[str],
+    time_limit_s: float,
+    cancel: CancellationToken | None = None,
+):
     """The single-optimization solver for ``settings`` over the configured defaults: the exact
-    engine first, CVXPY for the rest, or CVXPY alone on a chain the caller named."""
+    engine first, CVXPY for the rest, or CVXPY alone on a chain the caller named. ``cancel``
+    stops the exact engine between breakpoints."""
     fallback = Lazy(
         lambda: _cvxpy_solver(
             settings.chain or chain, settings.time_limit_s or time_limit_s, _options(settings)
@@ -67,15 +74,24 @@ def single_solver(settings: SolverSettings, chain: list[str], time_limit_s: floa
         SolverSettings(time_limit_s=settings.time_limit_s, tolerance=settings.tolerance),
         chain,
         time_limit_s,
+        cancel,
     )
     return ExactFirstSolver(exact, fallback, exact_first=settings.chain is None)
 
 
-def frontier_engine(settings: SolverSettings, chain: list[str], time_limit_s: float):
-    """The critical line, falling back to CVXPY on ``settings``' chain (or the default)."""
+def frontier_engine(
+    settings: SolverSettings,
+    chain: list[str],
+    time_limit_s: float,
+    cancel: CancellationToken | None = None,
+):
+    """The critical line, falling back to CVXPY on ``settings``' chain (or the default); the
+    time limit holds on both, checked between the exact engine's breakpoints."""
     limit = settings.time_limit_s or time_limit_s
     fallback = Lazy(lambda: _cvxpy_frontier(settings.chain or chain, limit, _options(settings)))
-    return CriticalLineFrontierSolver(fallback)  # type: ignore[arg-type]
+    return CriticalLineFrontierSolver(  # type: ignore[arg-type]
+        fallback, time_limit_s=limit, cancel=cancel
+    )
 
 
 def _options(settings: SolverSettings) -> dict | None:
@@ -117,11 +133,11 @@ class ProvidedSolvers:
     def __init__(self, single: providers.Provider, frontier: providers.Provider) -> None:
         self._single, self._frontier = single, frontier
 
-    def single(self, settings: SolverSettings):
-        return self._single(settings=settings)
+    def single(self, settings: SolverSettings, cancel: CancellationToken | None = None):
+        return self._single(settings=settings, cancel=cancel)
 
-    def frontier(self, settings: SolverSettings):
-        return self._frontier(settings=settings)
+    def frontier(self, settings: SolverSettings, cancel: CancellationToken | None = None):
+        return self._frontier(settings=settings, cancel=cancel)
 
 
 class Container(containers.DeclarativeContainer):

@@ -415,11 +415,11 @@ class FakeSolvers:
         self.solver, self.frontier_solver = FakeSolver(), FakeFrontierSolver()
         self.asked: list[object] = []
 
-    def single(self, settings) -> FakeSolver:
+    def single(self, settings, cancel=None) -> FakeSolver:
         self.asked.append(settings)
         return self.solver
 
-    def frontier(self, settings) -> FakeFrontierSolver:
+    def frontier(self, settings, cancel=None) -> FakeFrontierSolver:
         self.asked.append(settings)
         return self.frontier_solver
 

@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 2 bad input (invalid values, unknown files or tickers, constraints that
 admit no portfolio, duplicate names); 3 the work could not finish (solver failure or time limit,
-database unavailable or at an older schema);
+a cancel, database unavailable or at an older schema);
 1 an unexpected internal error (a traceback only with PFOPT_DEBUG=1).
 """
 
@@ -14,6 +14,7 @@ import click
 
 from domain.errors import (
     DomainError,
+    RunCancelledError,
     SolverFailedError,
     SolverTimeoutError,
     StorageUnavailableError,
@@ -25,7 +26,10 @@ EXIT_INTERNAL = 1
 
 
 def exit_code(error: DomainError) -> int:
-    if isinstance(error, SolverFailedError | SolverTimeoutError | StorageUnavailableError):
+    if isinstance(
+        error,
+        SolverFailedError | SolverTimeoutError | StorageUnavailableError | RunCancelledError,
+    ):
         return EXIT_SOLVER
     return EXIT_BAD_INPUT
 

@@ -6,7 +6,7 @@ import pytest
 
 from application.frontier_jobs import FrontierJobs
 from application.job_board import FINAL, MemoryJobBoard
-from domain.errors import ConflictError, InfeasibleError, NotFoundError
+from domain.errors import ConflictError, InfeasibleError, NotFoundError, RunCancelledError
 
 
 async def _points(progress, cancel, n: int = 5) -> str:
@@ -57,6 +57,28 @@ def test_cancel_stops_between_points_and_sessions_are_isolated() -> None:
     assert slow["status"] == "cancelled"
     assert slow["current"] < 5
     assert (other["status"], other["current"]) == ("done", 5)
+
+
+def test_a_cancel_inside_the_trace_ends_the_job_as_cancelled() -> None:
+    """The exact engine stops between breakpoints with ``RunCancelledError``: the job is
+    cancelled (not failed), with no run stored."""
+
+    async def tracing(progress, cancel) -> str:
+        while not cancel.is_cancelled():
+            await asyncio.sleep(0.005)
+        raise RunCancelledError("the run was cancelled before the solve finished")
+
+    async def go():
+        jobs = FrontierJobs(MemoryJobBoard())
+        await jobs.start(tracing, "t")
+        await asyncio.sleep(0.02)
+        await jobs.cancel("t")
+        return await _follow(jobs, "t")
+
+    states = asyncio.run(go())
+    assert states[-1]["status"] == "cancelled"
+    assert states[-1].get("optimization_id") is None
+    assert "error" not in states[-1] or states[-1]["error"] is None
 
 
 def test_domain_errors_fail_the_job_and_state_expires() -> None:

@@ -1,11 +1,12 @@
 """``POST /api/optimize/portfolio``: one optimization, kept in history."""
 
-from litestar import Controller, post
+from litestar import Controller, Request, post
 from litestar.params import JSONBody
 
 from adapters.documents.codec import read
 from adapters.documents.results import OptimizationResponse
 from entrypoints.http.dependencies import Gate, Runs
+from entrypoints.http.disconnects import unless_disconnected
 from entrypoints.http.gate import HEAVY_ASSETS
 from entrypoints.http.problems import SOLVE
 from entrypoints.http.requests import OptimizeRequest, request_spec
@@ -19,11 +20,14 @@ class OptimizeController(Controller):
         status_code=200, operation_id="optimize", summary="Optimize one portfolio", responses=SOLVE
     )
     async def optimize(
-        self, data: JSONBody[OptimizeRequest], runs: Runs, gate: Gate
+        self, request: Request, data: JSONBody[OptimizeRequest], runs: Runs, gate: Gate
     ) -> OptimizationResponse:
         """One optimization on a saved portfolio, stored prices or an inline risk model. The
-        answer is the document history keeps (``GET /api/optimizations/{id}`` ``results``)."""
+        answer is the document history keeps (``GET /api/optimizations/{id}`` ``results``).
+        A client that disconnects stops its solve (between the exact engine's breakpoints)."""
         run = await runs.resolve(request_spec(data))
         async with gate.slot(len(run.portfolio.tickers) >= HEAVY_ASSETS):
-            outcome = await runs.execute(run)
+            outcome = await unless_disconnected(
+                request, lambda cancel: runs.execute(run, cancel=cancel)
+            )
         return read(outcome.document, OptimizationResponse)

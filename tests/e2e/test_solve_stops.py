@@ -1,0 +1,111 @@
+"""A long exact solve stops at its time limit, and when its client goes away: through a real
+``pfopt serve`` process and a real socket."""
+
+import json
+import os
+import socket
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.servers import server_process
+
+N = 6000  # min variance on diagonal risk: every asset is held, one breakpoint per asset
+
+
+def _long_min_variance(time_limit_s: float | None = None) -> dict:
+    rng = np.random.default_rng(3)
+    body: dict = {
+        "inline": {
+            "tickers": [f"A{i}" for i in range(N)],
+            "expected_returns": rng.uniform(0.02, 0.2, N).round(6).tolist(),
+            "loadings": [[0.0]] * N,
+            "factor_covariance": [[0.04]],
+            "specific_variance": rng.uniform(0.01, 0.09, N).round(6).tolist(),
+        },
+        "objective": {"kind": "min_variance"},
+    }
+    if time_limit_s is not None:
+        body["solver"] = {"time_limit_s": time_limit_s}
+    return body
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('stops')}/s.db"
+    env = {"PFOPT_MAX_ASSETS": str(N)}
+    with server_process(url, env=env) as (address, process):
+        yield address, process.pid
+
+
+def _history_count(address: str) -> int:
+    r = httpx.get(f"http://{address}/api/optimizations", params={"limit": 100}, timeout=30)
+    assert r.status_code == 200, r.text
+    return len(r.json())
+
+
+def test_the_exact_engine_keeps_its_time_limit(server) -> None:
+    address, _ = server
+    r = httpx.post(
+        f"http://{address}/api/optimize/portfolio", json=_long_min_variance(0.2), timeout=120
+    )
+    assert r.status_code == 504, r.text
+    problem = r.json()
+    assert problem["code"] == "solver_timeout"
+    assert problem["field"] == "time_limit_s"
+    assert "exact engine did not finish within the 0.2 s time limit" in problem["detail"]
+
+
+def _cpu_total(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int, over_s: float) -> float:
+    before = _cpu_total(pid)
+    time.sleep(over_s)
+    return _cpu_total(pid) - before
+
+
+def test_a_client_that_goes_away_stops_its_solve(server) -> None:
+    address, pid = server
+    stored = _history_count(address)
+    body = json.dumps(_long_min_variance()).encode()
+    host, port = address.split(":")
+    with socket.create_connection((host, int(port))) as conn:
+        conn.sendall(
+            b"POST /api/optimize/portfolio HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        # the solve is running once the server burns CPU on it
+        assert _busy(pid), "the solve never started"
+    # the client is gone: the server is idle again, and the run was stopped, not finished
+    # (a finished run would be in history)
+    assert _idle(pid), "the server kept solving for a client that went away"
+    assert _history_count(address) == stored
+    ok = httpx.post(
+        f"http://{address}/api/optimize/portfolio",
+        json={
+            "inline": {
+                "tickers": ["A", "B"],
+                "expected_returns": [0.05, 0.1],
+                "covariance": [[0.04, 0.01], [0.01, 0.09]],
+            }
+        },
+        timeout=30,
+    )
+    assert ok.status_code == 200, ok.text
+
+
+def _busy(pid: int) -> bool:
+    return any(_cpu_seconds(pid, 0.5) > 0.3 for _ in range(60))
+
+
+def _idle(pid: int) -> bool:
+    return any(_cpu_seconds(pid, 1.0) < 0.2 for _ in range(30))
