@@ -13,17 +13,33 @@ from domain.problem import ReturnRange
 from domain.types import FloatArray
 
 
-def _greedy(cost: FloatArray, lc: LinearConstraints) -> FloatArray | None:
-    """The LP's answer in closed form when only the budget and finite per-asset bounds apply:
-    start every weight at its lower bound and fill the cheapest assets up to their upper bounds
-    (the fractional knapsack). None when it does not apply: other rows, a leverage cap, an
-    infinite bound, an infeasible box (the LP words that error) or tied costs (the vertex would
-    be one choice among several)."""
-    if lc.rows or (lc.leverage is not None and not lc.long_only):
-        return None
-    lower, upper = lc.lower, lc.upper
+def _box(lc: LinearConstraints) -> tuple[FloatArray, FloatArray] | None:
+    """Per-asset bounds tightened by the budget (sum w = 1): with every lower bound finite no
+    weight can exceed 1 minus the others' lower bounds, and with every upper bound finite none
+    can fall below 1 minus the others' upper bounds. None when a side stays infinite (shorts
+    without bounds)."""
+    lower, upper = lc.lower.astype(float), lc.upper.astype(float)
+    if np.all(np.isfinite(lower)):
+        upper = np.minimum(upper, 1.0 - (lower.sum() - lower))
+    if np.all(np.isfinite(upper)):
+        lower = np.maximum(lower, 1.0 - (upper.sum() - upper))
     if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
         return None
+    return lower, upper
+
+
+def _greedy(cost: FloatArray, lc: LinearConstraints) -> FloatArray | None:
+    """The LP's answer in closed form when only the budget and per-asset bounds apply (finite
+    once the budget tightens them, as long-only does): start every weight at its lower bound
+    and fill the cheapest assets up to their upper bounds (the fractional knapsack). None when
+    it does not apply: other rows, a leverage cap, an infinite bound, an infeasible box (the LP
+    words that error) or tied costs (the vertex would be one choice among several)."""
+    if lc.rows or (lc.leverage is not None and not lc.long_only):
+        return None
+    box = _box(lc)
+    if box is None:
+        return None
+    lower, upper = box
     room = 1.0 - float(lower.sum())
     if room < 0.0 or float(upper.sum()) < 1.0 or np.unique(cost).size < cost.size:
         return None
