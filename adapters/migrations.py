@@ -10,12 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from adapters.storage.engines import make_sync_engine
-from domain.errors import StorageUnavailableError
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -44,22 +39,3 @@ async def current(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
-
-
-def schema_state(url: str, engine: Engine | None = None) -> tuple[str | None, bool]:
-    """The database's revision and whether it has any table, read synchronously (a CLI
-    command checks its schema without an event loop, on the engine it then runs on)."""
-    own = engine is None
-    engine = make_sync_engine(url) if engine is None else engine
-    try:
-        with engine.connect() as connection:
-            tables = inspect(connection).get_table_names()
-            return MigrationContext.configure(connection).get_current_revision(), bool(tables)
-    except (OperationalError, DBAPIError, OSError) as error:
-        reason = str(getattr(error, "orig", error)).splitlines()[0]
-        raise StorageUnavailableError(
-            f"the database is unavailable: {reason}", field="database"
-        ) from None
-    finally:
-        if own:
-            engine.dispose()

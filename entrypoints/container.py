@@ -115,9 +115,9 @@ def _cvxpy_frontier(*args):
 
 
 def _estimator():
-    from adapters.sklearn_risk import SklearnRiskEstimator
+    from adapters.shrinkage_risk import ShrinkageRiskEstimator
 
-    return SklearnRiskEstimator()
+    return ShrinkageRiskEstimator()
 
 
 def _charts(dpi: int):

@@ -6,10 +6,11 @@ from rich.console import Console
 from rich.table import Table
 
 from application.api_keys import ManageKeys
+from entrypoints.cli.commands import short_help
 from entrypoints.cli.store import with_store
 
 
-@click.group("keys")
+@click.group("keys", short_help=short_help("keys"))
 def keys() -> None:
     """API keys: create, list, revoke."""
 

@@ -1,32 +1,67 @@
-"""A ``ProgressReporter`` that draws a rich progress bar on stderr."""
+"""A ``ProgressReporter`` that draws a rich progress bar on stderr.
+
+The bar can start before the command's modules are imported (``start_early``, called by the
+root group for ``pfopt frontier``), so the user sees it from the first moment; the command then
+takes that bar over (``RichProgress.take``)."""
 
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+LOADING = "Loading prices, estimating risk"
+TRACING = "Tracing the frontier"
 
 
 class RichProgress:
     """Progress bar on stderr while a frontier runs; silent when stderr is not a terminal, so
-    pipes, logs and the one-line error contract stay clean."""
+    pipes, logs and the one-line error contract stay clean. The count is shown once (the
+    M/N column), with the elapsed time and, once points arrive, the time remaining."""
 
     def __init__(self) -> None:
         console = Console(stderr=True)
         self._bar: Progress | None = None
+        self._started = False
         if console.is_terminal:
             self._bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
                 console=console,
                 transient=True,
             )
-            self._task = self._bar.add_task("Frontier", total=None)
+            self._task = self._bar.add_task(LOADING, total=None)
+
+    @classmethod
+    def take(cls) -> "RichProgress":
+        """The bar started early, if any (it is no longer early: the caller stops it), else a
+        new one."""
+        global _early
+        bar, _early = _early, None
+        return bar or cls()
+
+    def start(self) -> None:
+        if self._bar is not None and not self._started:
+            self._bar.start()
+            self._started = True
+
+    def stop(self) -> None:
+        if self._bar is not None and self._started:
+            self._bar.stop()
+            self._started = False
 
     def __enter__(self) -> "RichProgress":
-        if self._bar is not None:
-            self._bar.start()
+        self.start()
         return self
 
     def __exit__(
@@ -35,9 +70,28 @@ class RichProgress:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+        self.stop()
 
     def report(self, current: int, total: int, message: str) -> None:
+        """``message`` repeats the count ("portfolio 3/25"), so the bar shows its own label."""
         if self._bar is not None:
-            self._bar.update(self._task, completed=current, total=total, description=message)
+            self._bar.update(self._task, completed=current, total=total, description=TRACING)
+
+
+_early: RichProgress | None = None
+
+
+def start_early() -> None:
+    """Show the bar now, before the command's imports and data loading."""
+    global _early
+    if _early is None:
+        _early = RichProgress()
+        _early.start()
+
+
+def stop_early() -> None:
+    """Stop a bar no command took over (the command failed before its run started)."""
+    global _early
+    if _early is not None:
+        _early.stop()
+        _early = None

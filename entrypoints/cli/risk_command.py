@@ -11,6 +11,7 @@ from adapters.documents.risk import report_document
 from application.attribute_risk import DEFAULT_FACTORS, AttributeRiskCommand, RiskReport
 from application.history_source import HistoryPriceSource
 from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
+from entrypoints.cli.commands import short_help
 from entrypoints.cli.options import DATE, estimation_from
 from entrypoints.cli.render import json_text
 from entrypoints.cli.store import with_store
@@ -67,7 +68,7 @@ def _print(r: RiskReport) -> None:
     )
 
 
-@click.command()
+@click.command(short_help=short_help("risk"))
 @click.argument("prices", required=False, type=click.Path(path_type=Path))
 @click.option("--weights", "weights_text", metavar="A=0.3,B=0.7", help="Weights by ticker.")
 @click.option("--optimization", "optimization_id", help="Weights of a run from history.")

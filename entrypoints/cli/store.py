@@ -22,13 +22,15 @@ def prepare(url: str, migrate: bool, engine: "Engine | None" = None) -> None:
     """Upgrade when asked, or when the embedded SQLite file is new and empty; otherwise refuse a
     schema that is not this code's, naming the command to run. ``engine``: a synchronous engine
     on ``url`` to check with (one is made for the check otherwise)."""
-    from adapters.migrations import head, schema_state, upgrade
+    from adapters.schema_version import SCHEMA_HEAD, schema_state
 
     found, has_tables = schema_state(url, engine)
-    wanted = head(url)
+    wanted = SCHEMA_HEAD
     if found == wanted:
         return
     if migrate or (url.startswith("sqlite") and found is None and not has_tables):
+        from adapters.migrations import upgrade
+
         upgrade(url)
         return
     raise StorageUnavailableError(
@@ -59,7 +61,8 @@ def with_store(container: Any, work: Callable[["SqlAlchemyUnitOfWorkFactory"], A
 def with_run_store(container: Any, work: Callable[["SqlAlchemyRunStore"], T]) -> T:
     """Check (or migrate) the schema, then run ``work`` on the store's synchronous side: one
     engine, no event loop."""
-    from adapters.storage import SqlAlchemyRunStore, make_sync_engine
+    from adapters.storage.engines import make_sync_engine
+    from adapters.storage.run_store import SqlAlchemyRunStore
 
     url = container.config.database_url()
     engine = make_sync_engine(url)

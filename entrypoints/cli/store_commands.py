@@ -12,6 +12,7 @@ from rich.table import Table
 from adapters.csv_tables import read_sector_map
 from adapters.documents.records import portfolio_document, record_document
 from domain.records import OptimizationRecord
+from entrypoints.cli.commands import short_help
 from entrypoints.cli.options import portfolio_from, split_list, universe_options
 from entrypoints.cli.render import json_text
 from entrypoints.cli.store import with_store
@@ -21,7 +22,7 @@ def _url(container) -> str:
     return container.config.database_url()
 
 
-@click.group()
+@click.group(short_help=short_help("db"))
 def db() -> None:
     """Database schema: upgrade, downgrade, current."""
 
@@ -67,7 +68,7 @@ def db_current(container) -> None:
     click.echo(f"current {asyncio.run(read()) or 'none'}, head {head(url)}")
 
 
-@click.group("prices")
+@click.group("prices", short_help=short_help("prices"))
 def prices_group() -> None:
     """The price store: import CSV files, list what is stored."""
 
@@ -115,7 +116,7 @@ def prices_list(container, as_json: bool) -> None:
     Console(soft_wrap=True).print(table)
 
 
-@click.group()
+@click.group(short_help=short_help("portfolios"))
 def portfolios() -> None:
     """Saved portfolios."""
 
@@ -196,7 +197,7 @@ def _history_row(r: OptimizationRecord) -> dict[str, Any]:
     }
 
 
-@click.command()
+@click.command(short_help=short_help("history"))
 @click.option("--portfolio", "portfolio_ref", help="Only runs of this saved portfolio.")
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Full records (parameters and results).")

@@ -1,6 +1,8 @@
-"""A command imports only what it uses: ``pfopt --help``, and ``pfopt optimize`` on the default
-path (the exact engine answers it), load neither CVXPY nor matplotlib (together about two
-seconds of imports). Run in a fresh interpreter: this test process has everything loaded."""
+"""A command imports only what it uses: ``pfopt --help`` loads click and little else (no numpy,
+no store), and ``pfopt optimize`` on the default path (the exact engine, Ledoit-Wolf, a sector
+limit's LP) loads neither CVXPY, matplotlib, scikit-learn, SciPy nor Alembic (together about
+three seconds of imports). Run in a fresh interpreter: this test process has everything
+loaded."""
 
 import json
 import os
@@ -12,7 +14,7 @@ import pytest
 
 from tests.servers import ROOT
 
-HEAVY = {"cvxpy", "matplotlib"}
+HEAVY = {"cvxpy", "matplotlib", "sklearn", "scipy", "alembic"}
 PROBE = """
 import json, sys
 from entrypoints.cli.main import main
@@ -40,20 +42,32 @@ def prices(tmp_path_factory) -> Path:
     from entrypoints.cli.main import main
 
     path = tmp_path_factory.mktemp("startup") / "p.csv"
-    assert main(["sample-data", "-o", str(path), "--assets", "8", "--days", "300"]) == 0
+    sectors = path.with_name("sectors.csv")
+    command = ["sample-data", "-o", str(path), "--sectors-out", str(sectors), "--assets", "8"]
+    assert main([*command, "--days", "300"]) == 0
     return path
 
 
 def test_help_imports_no_solver_and_no_plotting(tmp_path: Path) -> None:
     loaded = _imports(tmp_path, "--help")
     assert not loaded & HEAVY, loaded & HEAVY
-    assert not loaded & {"sqlalchemy", "alembic", "sklearn", "scipy"}
+    assert not loaded & {"numpy", "msgspec", "sqlalchemy", "dependency_injector", "rich"}
 
 
 def test_a_default_optimize_imports_no_cvxpy_and_no_matplotlib(tmp_path: Path, prices) -> None:
-    loaded = _imports(tmp_path, "optimize", str(prices), "--max-weight", "0.3")
+    _imports(tmp_path, "db", "upgrade")  # a new store is migrated once, with Alembic
+    loaded = _imports(
+        tmp_path,
+        *("optimize", str(prices), "--max-weight", "0.3"),
+        *(
+            "--sector-map",
+            str(prices.with_name("sectors.csv")),
+            "--sector-limit",
+            "Technology=0:0.2",
+        ),
+    )
     assert not loaded & HEAVY, loaded & HEAVY
-    assert "sklearn" in loaded  # Ledoit-Wolf did run: the probe saw a real optimization
+    assert "highspy" in loaded  # the sector limit's return-range LP did run
 
 
 def test_what_needs_cvxpy_still_gets_it(tmp_path: Path, prices) -> None:

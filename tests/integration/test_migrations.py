@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 
 from adapters.migrations import current, downgrade, head, upgrade
 from adapters.orm import Base
+from adapters.schema_version import SCHEMA_HEAD, schema_state
 from adapters.storage import make_engine
 from tests.storage import postgres_url
 
@@ -65,3 +66,14 @@ def test_models_and_migrations_do_not_drift(url: str) -> None:
     upgrade(url)
     _, diff, _ = _inspect(url)
     assert diff == []
+
+
+def test_the_schema_check_knows_the_newest_migration(url: str) -> None:
+    """``SCHEMA_HEAD`` (what the CLI's schema check reads without Alembic) is Alembic's head,
+    and the check reads each state as Alembic does."""
+    assert head(url) == SCHEMA_HEAD
+    assert schema_state(url)[0] is None
+    upgrade(url, "0002")
+    assert schema_state(url) == ("0002", True)
+    upgrade(url)
+    assert schema_state(url) == (SCHEMA_HEAD, True)
