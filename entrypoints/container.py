@@ -9,8 +9,6 @@ and no matplotlib.
 
 import os
 
-from dependency_injector import containers, providers
-
 from adapters.csv_prices import CsvPriceFiles, CsvPriceSource
 from adapters.documents.codec import MsgspecRunCodec
 from adapters.exact_solver import ExactFirstSolver
@@ -26,6 +24,7 @@ from application.ports import RunStore
 from application.runs import Runs
 from application.solver_settings import SolverSettings
 from domain.frontier import CancellationToken
+from entrypoints.injector import containers, providers
 
 DEFAULTS = {
     "solver": {
