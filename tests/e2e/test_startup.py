@@ -68,6 +68,7 @@ def test_a_default_optimize_imports_no_cvxpy_and_no_matplotlib(tmp_path: Path, p
     )
     assert not loaded & HEAVY, loaded & HEAVY
     assert "highspy" in loaded  # the sector limit's return-range LP did run
+    assert not loaded & {"pydantic", "yaml", "werkzeug"}  # see entrypoints.injector
 
 
 def test_what_needs_cvxpy_still_gets_it(tmp_path: Path, prices) -> None:
