@@ -11,13 +11,31 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 LOADING = "Loading prices, estimating risk"
 TRACING = "Tracing the frontier"
+
+
+class _Count(MofNCompleteColumn):
+    """ "3/25" once the number of points is known, nothing while loading."""
+
+    def render(self, task: Task) -> Text:
+        return Text("") if task.total is None else super().render(task)
+
+
+class _Eta(TimeRemainingColumn):
+    """ "ETA 0:00:02" once points arrive, nothing before."""
+
+    def render(self, task: Task) -> Text:
+        if task.total is None or not task.completed:
+            return Text("")
+        return Text.assemble("ETA ", super().render(task))
 
 
 class RichProgress:
@@ -25,18 +43,17 @@ class RichProgress:
     pipes, logs and the one-line error contract stay clean. The count is shown once (the
     M/N column), with the elapsed time and, once points arrive, the time remaining."""
 
-    def __init__(self) -> None:
-        console = Console(stderr=True)
+    def __init__(self, console: Console | None = None) -> None:
+        console = console or Console(stderr=True)
         self._bar: Progress | None = None
         self._started = False
         if console.is_terminal:
             self._bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
-                MofNCompleteColumn(),
+                _Count(),
                 TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
+                _Eta(),
                 console=console,
                 transient=True,
             )
