@@ -29,8 +29,13 @@ from domain.objectives import MaxSharpe, MaxUtility, MinVariance, TargetReturn, 
 from domain.problem import Problem, ReturnRange, Solution, SolverAttempt
 from domain.types import FloatArray
 
-# pfopt reads every status itself and reports reduced accuracy in the result's warnings.
-warnings.filterwarnings("ignore", message="Solution may be inaccurate", module="cvxpy")
+# pfopt reads every status itself and reports reduced accuracy in the result's warnings, so
+# CVXPY's own warnings about a status never reach a terminal or a log. CVXPY attributes them
+# to the first frame outside its package (this module's ``program.solve``), so they are
+# matched by their message, and anything else it raises from here by this module's name.
+warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+warnings.filterwarnings("ignore", message=r"\s*The problem is either infeasible or unbounded")
+warnings.filterwarnings("ignore", category=UserWarning, module=r"adapters\.cvxpy_")
 
 
 _OPTIONS: dict[str, Callable[[float], dict[str, object]]] = {
