@@ -42,6 +42,8 @@ TOL = 1e-12
 """Slopes, gaps and multipliers below this (in scaled units) count as zero."""
 LAM_TOP = 1e4
 """Where the primal active-set solve starts the path (scaled units): near the LP vertex."""
+KEEP_SCALED = 500
+"""Dense covariances up to this many assets are scaled once (2 MB at 500), not per gather."""
 
 
 @dataclass(slots=True)
@@ -56,6 +58,8 @@ class _Problem:
     row_upper: FloatArray
     check: Callable[[], None] | None = None
     """Called before every KKT solve: raises to stop the trace (a time limit, a cancel)."""
+    scaled: FloatArray | None = None
+    """S * inv_scale kept whole for a small dense problem, so gathering rows costs no product."""
     _factor: FactorKkt | None = None
     _dense: DenseKkt | None = None
 
@@ -96,8 +100,21 @@ class _Problem:
         keys = [*free.tolist(), -1, *(-2 - j for j in row_ids)]
         return self._dense.solve(keys, rhs, fresh)
 
+    def held_times(self, held: np.ndarray, weights: FloatArray) -> FloatArray:
+        """Scaled S @ w for w zero but on ``held``: O(n k) through a factor model (not the
+        held rows, n x |held|, which a long-only cap fills with thousands at large n)."""
+        if not held.size:
+            return np.zeros(self.n)
+        if self.scaled is None and isinstance(self.risk, FactorModel):
+            w = np.zeros((self.n, 1))
+            w[held, 0] = weights
+            return self.cov_times(w)[:, 0]
+        return weights @ self.cov_rows(held)
+
     def cov_rows(self, index: np.ndarray) -> FloatArray:
         """Rows of the scaled covariance; S is symmetric, so rows are also its columns."""
+        if self.scaled is not None:
+            return self.scaled[index]
         if isinstance(self.risk, FactorModel):
             return self.risk.rows(index) * self.inv_scale
         return self.risk[index] * self.inv_scale
@@ -162,7 +179,7 @@ def _solve(p: _Problem, a: _ActiveSet) -> Piece:
     targets = np.array([1.0, *(_limit(p, j, a.rows[j]) for j in row_ids)])
     held = fixed[w_fixed != 0.0]
     # S is symmetric: gather rows (contiguous) rather than columns.
-    s_fixed = bounds[held] @ p.cov_rows(held) if held.size else np.zeros(p.n)
+    s_fixed = p.held_times(held, bounds[held])
     rhs = np.zeros((f + m, 2))
     rhs[:f, 0] = -s_fixed[free]
     rhs[f:, 0] = targets - normals[:, fixed] @ w_fixed
@@ -410,6 +427,35 @@ class CriticalLinePath:
     finite, the frontier has no top."""
 
 
+def scaled_problem(
+    risk: FloatArray | FactorModel,
+    expected_returns: FloatArray,
+    lc: LinearConstraints,
+    check: Callable[[], None] | None = None,
+) -> tuple[_Problem, float, float]:
+    """The problem in scaled units (S by max diag, mu by max |mu|), with both scales."""
+    if lc.leverage is not None and not lc.long_only:
+        raise CriticalLineError("a gross leverage cap is not a linear bound")
+    diagonal = risk.diagonal() if isinstance(risk, FactorModel) else np.diag(risk)
+    cov_scale = float(np.max(diagonal))
+    mu_scale = float(np.max(np.abs(expected_returns))) or 1.0
+    if cov_scale <= 0:
+        raise CriticalLineError("zero covariance")
+    p = _Problem(
+        risk,
+        1.0 / cov_scale,
+        expected_returns / mu_scale,
+        np.asarray(lc.lower, dtype=float),
+        np.asarray(lc.upper, dtype=float),
+        lc.matrix(),
+        np.array([r.lower for r in lc.rows], dtype=float),
+        np.array([r.upper for r in lc.rows], dtype=float),
+        check,
+        risk / cov_scale if isinstance(risk, np.ndarray) and risk.shape[0] <= KEEP_SCALED else None,
+    )
+    return p, mu_scale, cov_scale
+
+
 def trace(
     risk: FloatArray | FactorModel,
     expected_returns: FloatArray,
@@ -428,26 +474,8 @@ def trace(
     ``check`` is called between events (before each KKT solve) and may raise to stop the trace:
     that is how a time limit or a cancel reaches a long path.
     """
-    if lc.leverage is not None and not lc.long_only:
-        raise CriticalLineError("a gross leverage cap is not a linear bound")
-    diagonal = risk.diagonal() if isinstance(risk, FactorModel) else np.diag(risk)
-    cov_scale = float(np.max(diagonal))
-    mu_scale = float(np.max(np.abs(expected_returns))) or 1.0
-    if cov_scale <= 0:
-        raise CriticalLineError("zero covariance")
-    rows = lc.matrix()
-    p = _Problem(
-        risk,
-        1.0 / cov_scale,
-        expected_returns / mu_scale,
-        np.asarray(lc.lower, dtype=float),
-        np.asarray(lc.upper, dtype=float),
-        rows,
-        np.array([r.lower for r in lc.rows], dtype=float),
-        np.array([r.upper for r in lc.rows], dtype=float),
-        check,
-    )
-    cap = 20 * (p.n + rows.shape[0]) + 100
+    p, mu_scale, cov_scale = scaled_problem(risk, expected_returns, lc, check)
+    cap = 20 * (p.n + p.rows.shape[0]) + 100
     try:
         vertex = extreme_portfolio(-expected_returns, lc)
     except UnboundedError:

@@ -32,9 +32,12 @@ class ExactFirstSolver:
             if isinstance(objective, MaxSharpe):
                 return self._exact.max_sharpe(universe, lc, objective.risk_free_rate)
             if isinstance(objective, MinVariance):
-                return self._exact.prepare(universe, lc).min_variance()
+                quick = self._exact.guessed(universe, lc, "min_variance")
+                return quick or self._exact.prepare(universe, lc).min_variance()
             if isinstance(objective, TargetReturn):
-                return self._exact.prepare(universe, lc).at_return(objective.target_return)
+                target = objective.target_return
+                quick = self._exact.guessed(universe, lc, "target_return", target)
+                return quick or self._exact.prepare(universe, lc).at_return(target)
         return self._fallback.solve(problem)
 
     def return_range(self, universe: Universe, constraints: LinearConstraints) -> ReturnRange:

@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from adapters.critical_line import CriticalLineError, CriticalLinePath, Piece, Segment, trace
+from adapters.critical_line import (
+    CriticalLineError,
+    CriticalLinePath,
+    Piece,
+    Segment,
+    scaled_problem,
+    trace,
+)
+from adapters.critical_line_guess import solve_guessed
+from adapters.critical_line_kkt import DIRECT_BELOW
 from adapters.lazy import Lazy
 
 if TYPE_CHECKING:
@@ -27,6 +36,8 @@ from domain.problem import ReturnRange, Solution, SolverAttempt
 from domain.types import FloatArray
 
 RETURN_TOLERANCE = 1e-9
+KKT_ACCEPT = 1e-9
+"""A guessed segment's answer is kept only when its KKT residual (scaled) is at most this."""
 
 
 def _above_range(target: float, highest: float) -> InfeasibleError:
@@ -243,11 +254,43 @@ class CriticalLineFrontierSolver:
         self._blas_threads = blas_threads
         self._time_limit_s, self._cancel = time_limit_s, cancel
 
+    def guessed(
+        self, universe: Universe, constraints: LinearConstraints, kind: str, value: float = 0.0
+    ) -> Solution | None:
+        """One point from a guessed, repaired active set (``adapters.critical_line_guess``):
+        ``kind`` "min_variance", "target_return" (``value`` the annualized target) or
+        "max_sharpe" (``value`` the risk-free rate). None when the guess does not settle or
+        its answer fails the optimality check; the path then answers."""
+        risk = universe.factor_model or universe.covariance
+        try:
+            check = budget(self._time_limit_s, self._cancel)
+            p, mu_scale, _ = scaled_problem(risk, universe.expected_returns, constraints, check)
+            if p.n >= DIRECT_BELOW:
+                with _controller().limit(limits=self._blas_threads, user_api="blas"):
+                    found = solve_guessed(p, kind, value / mu_scale)
+            else:  # small systems run on one thread anyway; the limit costs ~20 us
+                found = solve_guessed(p, kind, value / mu_scale)
+        except CriticalLineError:
+            return None
+        if found is None:
+            return None
+        piece, lam = found
+        weights = piece.w0 + lam * piece.w1
+        residual = _kkt_residual(piece, lam, weights, constraints)
+        if residual > KKT_ACCEPT:
+            return None
+        attempt = (SolverAttempt("critical_line", "optimal"),)
+        return Solution(weights, "critical_line", "optimal", attempt, residual)
+
     def max_sharpe(
         self, universe: Universe, constraints: LinearConstraints, risk_free_rate: float
     ) -> Solution:
-        """The exact tangency portfolio alone: the path is walked down from the top only until
-        the Sharpe ratio, unimodal along the frontier, has passed its peak."""
+        """The exact tangency portfolio alone: from a guessed segment when it settles, else
+        the path walked down from the top only until the Sharpe ratio, unimodal along the
+        frontier, has passed its peak."""
+        quick = self.guessed(universe, constraints, "max_sharpe", risk_free_rate)
+        if quick is not None:
+            return quick
         mu, best = universe.expected_returns, [-math.inf]
 
         def passed_peak(segment: Segment) -> bool:

@@ -130,8 +130,12 @@ def test_time_limit_stops_the_exact_engine() -> None:
     with pytest.raises(SolverTimeoutError, match=r"within the 0\.001 s time limit") as caught:
         solver.prepare(universe, lc)
     assert caught.value.field == "time_limit_s"
+    # a single solve settles from a guessed segment in a few KKT solves, checked as well
+    hurried = CriticalLineFrontierSolver(time_limit_s=1e-9)
     with pytest.raises(SolverTimeoutError):
-        solver.max_sharpe(universe, lc, 0.0)
+        hurried.max_sharpe(universe, lc, 0.0)
+    with pytest.raises(SolverTimeoutError):
+        hurried.guessed(universe, lc, "min_variance")
 
 
 def test_cancel_stops_the_exact_engine() -> None:
