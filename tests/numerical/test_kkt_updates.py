@@ -147,3 +147,20 @@ def test_cancel_stops_the_exact_engine() -> None:
 
     with pytest.raises(RunCancelledError):
         CriticalLineFrontierSolver(cancel=Cancelled()).prepare(universe, lc)
+
+
+def test_the_time_limit_stops_before_an_event_that_would_overrun_it(monkeypatch) -> None:
+    """One event of a large dense problem takes a good part of a second: the check stops when
+    the next event, as long as the last, would end past the limit, not one event too late."""
+    from types import SimpleNamespace
+
+    import adapters.frontier_solvers as module
+
+    clock = iter([0.0, 0.0, 0.1, 0.2, 0.3, 0.45])
+    monkeypatch.setattr(module, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+    check = module.budget(0.5, None)
+    assert check is not None
+    for _ in range(4):  # events at 0.0, 0.1, 0.2, 0.3: each 0.1 s, the next ends in time
+        check()
+    with pytest.raises(SolverTimeoutError):  # at 0.45 the next 0.15 s event would end at 0.6
+        check()
