@@ -15,6 +15,7 @@ from typing import TextIO
 
 import numpy as np
 
+from adapters.csv_bulk import BULK_BYTES, read_bulk
 from domain.errors import InvalidPriceDataError, NotFoundError
 from domain.prices import PriceHistory
 
@@ -136,32 +137,52 @@ def _history(
     return PriceHistory(dates, tickers, closes.reshape(len(dates), len(tickers)))
 
 
+def _header(reader: Iterable[list[str]], where: _Where) -> tuple[list[str], bool]:
+    """The stripped, checked header and whether the file is long (else wide)."""
+    header = [cell.strip() for cell in next(iter(reader), [])]
+    if not header:
+        raise InvalidPriceDataError(f"{where.name}: the file is empty", field="prices")
+    _check_header(header, where)
+    if {h.lower() for h in header} >= LONG_COLUMNS:
+        return header, True
+    if header[0].lower() != "date":
+        raise where.error(
+            1,
+            header[0],
+            "the first column of a wide price file must be "
+            "'date' (or use long columns date,ticker,close)",
+        )
+    return header, False
+
+
 def parse_prices(handle: TextIO, name: str) -> PriceHistory:
     """Parse a wide or long price CSV from an open text stream; errors name ``name``."""
     where = _Where(Path(name))
     reader = csv.reader(handle)
     try:
-        header = [cell.strip() for cell in next(reader, [])]
-        if not header:
-            raise InvalidPriceDataError(f"{name}: the file is empty", field="prices")
-        _check_header(header, where)
-        if {h.lower() for h in header} >= LONG_COLUMNS:
+        header, long = _header(reader, where)
+        if long:
             return _read_long(reader, header, where)
-        if header[0].lower() != "date":
-            raise where.error(
-                1,
-                header[0],
-                "the first column of a wide price file must be "
-                "'date' (or use long columns date,ticker,close)",
-            )
         return _read_wide(reader, header, where)
     except csv.Error as exc:
         raise where.error(reader.line_num, "?", f"malformed CSV: {exc}") from None
 
 
 def read_prices(path: Path) -> PriceHistory:
-    """Parse a wide or long price CSV file (see module docstring)."""
+    """Parse a wide or long price CSV file (see module docstring). A large file is read in
+    bulk (``adapters.csv_bulk``) when that gives certainly the same prices; otherwise, and
+    for every file with a problem to name, row by row."""
     with open_text(path) as handle:
+        if path.stat().st_size >= BULK_BYTES:
+            where = _Where(path)
+            try:
+                header, long = _header(csv.reader(handle), where)
+            except csv.Error as exc:
+                raise where.error(1, "?", f"malformed CSV: {exc}") from None
+            bulk = read_bulk(path, header, long)
+            if bulk is not None:
+                return bulk
+            handle.seek(0)
         return parse_prices(handle, path.name)
 
 

@@ -10,6 +10,15 @@ from adapters.csv_tables import read_factor_loadings, read_sector_map
 from domain.errors import InvalidPriceDataError, NotFoundError, ValidationError
 
 
+@pytest.fixture(autouse=True, params=["row_by_row", "bulk_first"])
+def reader(request, monkeypatch) -> str:
+    """Every test here runs twice: as small files read (row by row), and with the bulk reader
+    tried first (as for large files), which must give the same prices and the same errors."""
+    if request.param == "bulk_first":
+        monkeypatch.setattr("adapters.csv_prices.BULK_BYTES", 0)
+    return request.param
+
+
 def _write(tmp_path: Path, text: str, name: str = "prices.csv") -> Path:
     path = tmp_path / name
     path.write_text(text)
