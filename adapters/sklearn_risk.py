@@ -4,8 +4,9 @@ import numpy as np
 from sklearn.covariance import OAS, LedoitWolf
 from sklearn.decomposition import PCA
 
+from adapters.shrinkage_risk import ShrinkageRiskEstimator
 from domain.errors import ValidationError
-from domain.estimation import COVARIANCE_METHODS, CovarianceMethod
+from domain.estimation import CovarianceMethod
 from domain.risk_model import FactorModel
 from domain.types import FloatArray
 
@@ -22,12 +23,7 @@ class SklearnRiskEstimator:
             return np.asarray(LedoitWolf().fit(returns).covariance_, dtype=float)
         if method == "oas":
             return np.asarray(OAS().fit(returns).covariance_, dtype=float)
-        if method == "sample":
-            return np.atleast_2d(np.cov(returns, rowvar=False, ddof=1))
-        raise ValidationError(
-            f"covariance method must be one of {', '.join(COVARIANCE_METHODS)}, got {method!r}",
-            field="covariance",
-        )
+        return ShrinkageRiskEstimator().covariance(returns, method)  # sample, or the error
 
     def factor_model(self, returns: FloatArray, n_factors: int) -> FactorModel:
         """Statistical factor model from PCA: the first ``n_factors`` principal components are

@@ -1,18 +1,21 @@
 """API keys: salted digests, never secrets."""
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.orm import ApiKeyRow
 from adapters.storage.times import utc
 from domain.errors import NotFoundError
 from domain.records import ApiKeyRecord
 
+if TYPE_CHECKING:  # the async side is imported where an engine is made
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 
 class SqlAlchemyApiKeyRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: "AsyncSession") -> None:
         self._session = session
 
     async def add(self, record: ApiKeyRecord) -> None:

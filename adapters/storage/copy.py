@@ -1,11 +1,13 @@
 """PostgreSQL's bulk path for prices: COPY into a staging table, then one upsert."""
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
+if TYPE_CHECKING:  # the async side is imported where an engine is made
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def copy_upsert(session: AsyncSession, rows: list[tuple[str, dt.date, float]]) -> None:
+async def copy_upsert(session: "AsyncSession", rows: list[tuple[str, dt.date, float]]) -> None:
     """COPY into a transaction-local staging table, then one INSERT ... ON CONFLICT."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()

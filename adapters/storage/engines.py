@@ -2,14 +2,18 @@
 uses, and its synchronous twin on the same database for worker threads (the run journal)."""
 
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:  # the async side is imported when an async engine is made
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str) -> "AsyncEngine":
     """An async engine: pre-pinged pool for PostgreSQL, a 30 s busy timeout for SQLite."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     if url.startswith("postgresql"):
         return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -41,7 +45,7 @@ def make_sync_engine(url: "str | URL") -> Engine:
 _TWINS: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
 
 
-def sync_twin(engine: AsyncEngine) -> Engine:
+def sync_twin(engine: "AsyncEngine") -> Engine:
     """A synchronous engine on the same database as ``engine``, for ``SqlAlchemyRunJournal``
     (worker threads). One per async engine, made on first use and disposed with it, so callers
     keep managing one engine. SQLite goes through the standard library's driver, PostgreSQL

@@ -1,15 +1,17 @@
 """The optimization history: one row per run, parameters and results as JSON."""
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.orm import OptimizationRow
 from adapters.storage.times import utc
 from domain.errors import NotFoundError
 from domain.records import OptimizationRecord
+
+if TYPE_CHECKING:  # the async side is imported where an engine is made
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def _record(row: OptimizationRow) -> OptimizationRecord:
@@ -44,7 +46,7 @@ def record_row(record: OptimizationRecord, owner: str | None) -> dict[str, Any]:
 class SqlAlchemyOptimizationRepository:
     """``owner`` set: runs are written as that owner's and only theirs are found."""
 
-    def __init__(self, session: AsyncSession, owner: str | None = None) -> None:
+    def __init__(self, session: "AsyncSession", owner: str | None = None) -> None:
         self._session, self._owner = session, owner
 
     async def add(self, record: OptimizationRecord) -> None:

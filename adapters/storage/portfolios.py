@@ -1,8 +1,9 @@
 """Saved portfolios: a row, its assets in order, its constraints as JSON."""
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.constraint_codec import decode, encode
 from adapters.orm import OptimizationRow, PortfolioAssetRow, PortfolioRow
@@ -10,6 +11,9 @@ from adapters.storage.times import utc
 from domain.errors import ConflictError, NotFoundError
 from domain.model import Asset, Portfolio
 from domain.records import StoredPortfolio
+
+if TYPE_CHECKING:  # the async side is imported where an engine is made
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def stored_portfolio(row: PortfolioRow) -> StoredPortfolio:
@@ -22,7 +26,7 @@ def stored_portfolio(row: PortfolioRow) -> StoredPortfolio:
 class SqlAlchemyPortfolioRepository:
     """``owner`` set: only that owner's portfolios exist for this repository."""
 
-    def __init__(self, session: AsyncSession, owner: str | None = None) -> None:
+    def __init__(self, session: "AsyncSession", owner: str | None = None) -> None:
         self._session, self._owner = session, owner
 
     async def _row(self, portfolio_id: str) -> PortfolioRow:

@@ -3,13 +3,10 @@
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import Float, cast, func, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.orm import AssetRow, PriceRow
 from adapters.storage.copy import copy_upsert
@@ -17,7 +14,22 @@ from domain.errors import NotFoundError
 from domain.prices import PriceHistory
 from domain.records import TickerSummary
 
+if TYPE_CHECKING:  # the async side is imported where an engine is made
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 SQLITE_BATCH = 5000
+
+
+def _upsert(dialect: str) -> Any:
+    """The dialect's ``insert`` (with ``on_conflict_do_update``), imported when a write needs
+    it: a run that only reads prices loads neither dialect module."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 EPOCH = dt.date(1970, 1, 1)
 EPOCH_ORDINAL = EPOCH.toordinal()
 
@@ -118,7 +130,7 @@ SUMMARY = (
 
 
 class SqlAlchemyPriceRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: "AsyncSession") -> None:
         self._session = session
 
     async def upsert(self, history: PriceHistory) -> int:
@@ -132,7 +144,7 @@ class SqlAlchemyPriceRepository:
                     {"ticker": t, "date": d, "close": c}
                     for t, d, c in rows[start : start + SQLITE_BATCH]
                 ]
-                stmt = sqlite_insert(table)
+                stmt = _upsert("sqlite")(table)
                 await self._session.execute(
                     stmt.on_conflict_do_update(
                         index_elements=["ticker", "date"], set_={"close": stmt.excluded.close}
@@ -160,8 +172,7 @@ class SqlAlchemyPriceRepository:
             return
         rows = [{"ticker": t, "sector": s} for t, s in sectors.items()]
         dialect = self._session.bind.dialect.name
-        insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert_(AssetRow).values(rows)
+        statement = _upsert(dialect)(AssetRow).values(rows)
         statement = statement.on_conflict_do_update(
             index_elements=[AssetRow.ticker], set_={"sector": statement.excluded.sector}
         )

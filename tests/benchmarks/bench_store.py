@@ -2,7 +2,7 @@
 load 500 tickers x 5 years back into a returns matrix, on PostgreSQL and SQLite, beside a
 like-for-like peer on the same table in the same run.
 
-    PFOPT_BENCH_POSTGRES=postgresql+psycopg://postgres@127.0.0.1:5432/benchhelper \\
+    PFOPT_BENCH_POSTGRES=postgresql+psycopg://postgres@127.0.0.1:5432/<scratch database> \\
         python -m tests.benchmarks.bench_store [--runs 3]
 
 Import: pfopt's ``ImportPrices`` on the file (parse, validate, upsert in one transaction) into
