@@ -131,3 +131,22 @@ def test_factor_model_risk_settles_on_the_same_point(seed: int) -> None:
             np.testing.assert_allclose(
                 quick.weights, _path_answer(universe, lc, kind, value), atol=1e-9
             )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_larger_max_sharpe_walks_first_then_guesses(seed: int) -> None:
+    """From DIRECT_BELOW assets up: a short walk down from the top when the tangency holds few
+    assets, the guess when it holds many (the walk would be long); both the path's answer."""
+    import adapters.frontier_solvers as module
+
+    many = random_universe(150, seed=seed)  # most assets held at the tangency
+    few_mu = np.where(np.arange(150) < 5, 0.4, 0.02)  # five assets dominate
+    few = Universe(many.tickers, few_mu, many.covariance)
+    for universe in (many, few):
+        lc = compile_constraints(universe.tickers, [Budget(), LongOnly()])
+        found = ENGINE.max_sharpe(universe, lc, 0.01)
+        reference = ENGINE.prepare(universe, lc).max_sharpe(0.01)
+        np.testing.assert_allclose(found.weights, reference.weights, atol=1e-9)
+    lc = compile_constraints(many.tickers, [Budget(), LongOnly()])
+    held = int(np.sum(ENGINE.max_sharpe(many, lc, 0.01).weights > 1e-9))
+    assert held > module.PATH_FIRST  # so the walk was cut short and the guess answered
