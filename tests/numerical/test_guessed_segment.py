@@ -135,12 +135,12 @@ def test_factor_model_risk_settles_on_the_same_point(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_larger_max_sharpe_walks_first_then_guesses(seed: int) -> None:
-    """From DIRECT_BELOW assets up: a short walk down from the top when the tangency holds few
+    """From WALK_FIRST_FROM assets up: a short walk down from the top when the tangency holds few
     assets, the guess when it holds many (the walk would be long); both the path's answer."""
     import adapters.frontier_solvers as module
 
-    many = random_universe(150, seed=seed)  # most assets held at the tangency
-    few_mu = np.where(np.arange(150) < 5, 0.4, 0.02)  # five assets dominate
+    many = random_universe(300, seed=seed)  # most assets held at the tangency
+    few_mu = np.where(np.arange(300) < 5, 0.4, 0.02)  # five assets dominate
     few = Universe(many.tickers, few_mu, many.covariance)
     for universe in (many, few):
         lc = compile_constraints(universe.tickers, [Budget(), LongOnly()])
