@@ -152,6 +152,25 @@ class Piece:
     y1: FloatArray
 
 
+def variance_moments(piece: Piece) -> tuple[float, float, float]:
+    """(a, b, c) with w(lam)'S w(lam) = a + 2 b lam + c lam^2 on the piece (scaled units)."""
+    return (
+        float(piece.w0 @ piece.sw0),
+        float(piece.w0 @ piece.sw1),
+        float(piece.w1 @ piece.sw1),
+    )
+
+
+def sharpe_stationary(piece: Piece, excess: float, slope: float) -> float | None:
+    """The lam where (excess + slope lam) / sqrt(a + 2 b lam + c lam^2) is stationary, from
+    ``variance_moments``; None where the ratio has no stationary point."""
+    a, b, c = variance_moments(piece)
+    denominator = slope * b - excess * c
+    if denominator == 0:
+        return None
+    return (excess * b - slope * a) / denominator
+
+
 @dataclass(slots=True)
 class Segment:
     lam_lo: float

@@ -29,6 +29,7 @@ from adapters.critical_line import (
     _limit,
     _Problem,
     _solve,
+    sharpe_stationary,
 )
 
 STEPS = 12
@@ -71,16 +72,9 @@ def _lam(p: _Problem, piece: Piece, kind: str, value: float) -> float | None:
     r0, r1 = _returns(p, piece)
     if kind == "target_return":
         return (value - r0) / r1 if r1 > TOL else None
-    # the stationary point of (r0 - rf + lam r1) / sqrt(a + 2 b lam + c lam^2)
-    a = float(piece.w0 @ piece.sw0)
-    b = float(piece.w0 @ piece.sw1)
-    c = float(piece.w1 @ piece.sw1)
     excess = r0 - value
-    denominator = r1 * b - excess * c
-    if denominator == 0.0 or r1 <= TOL:
-        return None
-    lam = (excess * b - r1 * a) / denominator
-    if excess + lam * r1 <= 0.0:  # a minimum of the ratio, or no excess return
+    lam = sharpe_stationary(piece, excess, r1) if r1 > TOL else None
+    if lam is None or excess + lam * r1 <= 0.0:  # a minimum of the ratio, or no excess return
         return None
     return lam
 

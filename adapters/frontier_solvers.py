@@ -20,7 +20,9 @@ from adapters.critical_line import (
     Piece,
     Segment,
     scaled_problem,
+    sharpe_stationary,
     trace,
+    variance_moments,
 )
 from adapters.critical_line_guess import solve_guessed
 from adapters.critical_line_kkt import DIRECT_BELOW
@@ -163,20 +165,16 @@ def segment_max_sharpe(seg: Segment, mu: FloatArray, rf: float) -> tuple[float, 
 
 
 def _variance(piece: Piece, lam: float) -> float:
-    a, b, c = piece.w0 @ piece.sw0, piece.w0 @ piece.sw1, piece.w1 @ piece.sw1
-    return float(a + 2 * b * lam + c * lam * lam)
+    a, b, c = variance_moments(piece)
+    return a + 2 * b * lam + c * lam * lam
 
 
 def _sharpe_candidates(seg: Segment, p: float, q: float) -> list[float]:
     """Segment ends and the stationary point of (p + q lam) / sqrt(A + 2B lam + C lam^2)."""
-    piece = seg.piece
-    a, b, c = piece.w0 @ piece.sw0, piece.w0 @ piece.sw1, piece.w1 @ piece.sw1
     out = [seg.lam_lo] + ([seg.lam_hi] if math.isfinite(seg.lam_hi) else [])
-    denominator = q * b - p * c
-    if denominator != 0:
-        star = (p * b - q * a) / denominator
-        if seg.lam_lo < star < seg.lam_hi:
-            out.append(float(star))
+    star = sharpe_stationary(seg.piece, p, q)
+    if star is not None and seg.lam_lo < star < seg.lam_hi:
+        out.append(float(star))
     return out
 
 
