@@ -14,7 +14,6 @@ from domain.frontier import DEFAULT_POINTS
 from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
 from entrypoints.cli.commands import short_help
 from entrypoints.cli.options import OBJECTIVES, build_objective, run_spec, universe_options
-from entrypoints.cli.progress import RichProgress
 from entrypoints.cli.render import json_text, print_frontier, print_optimization
 from entrypoints.cli.store import with_run_store
 from entrypoints.container import Container, runs_on
@@ -119,6 +118,8 @@ def frontier(
     target_chart = chart_target(chart, "efficient_frontier")
 
     def work(store):
+        from entrypoints.cli.progress import RichProgress  # only frontier draws a bar
+
         with RichProgress.take() as progress:
             return runs_on(container, store).run(spec, progress)
 
