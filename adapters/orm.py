@@ -12,6 +12,8 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -107,6 +109,20 @@ class PriceRow(Base):
     ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     close: Mapped[Decimal] = mapped_column(Numeric(20, 8))
+
+
+class PriceSeriesRow(Base):
+    """Each ticker's prices packed for reading (``adapters.storage.price_series``), rewritten
+    with every upsert into ``price_data``."""
+
+    __tablename__ = "price_series"
+
+    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    first_date: Mapped[dt.date] = mapped_column(Date)
+    last_date: Mapped[dt.date] = mapped_column(Date)
+    row_count: Mapped[int] = mapped_column(Integer)
+    days: Mapped[bytes] = mapped_column(LargeBinary)
+    closes: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AssetRow(Base):

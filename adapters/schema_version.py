@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from adapters.storage.engines import make_sync_engine
 from domain.errors import StorageUnavailableError
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 """The newest migration in ``migrations/versions``."""
 
 

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Float, cast, func, select, text
+from sqlalchemy import select
 
-from adapters.orm import AssetRow, PriceRow
+from adapters.orm import AssetRow, PriceRow, PriceSeriesRow
+from adapters.storage import price_series
 from adapters.storage.copy import copy_upsert
 from domain.errors import NotFoundError
 from domain.prices import PriceHistory
@@ -30,10 +31,6 @@ def _upsert(dialect: str) -> Any:
     return insert
 
 
-EPOCH = dt.date(1970, 1, 1)
-EPOCH_ORDINAL = EPOCH.toordinal()
-
-
 def _rows(history: PriceHistory) -> list[tuple[str, dt.date, float]]:
     """Present prices, sorted by (ticker, date) so concurrent upserts lock in one order."""
     out = []
@@ -47,14 +44,12 @@ def _rows(history: PriceHistory) -> list[tuple[str, dt.date, float]]:
 
 
 class SeriesQuery:
-    """The query for the closes of ``tickers`` in [start, end] and the assembly of its rows, for
-    the async repository and the synchronous ``StoredPriceSource`` alike. On PostgreSQL one row
-    per ticker with its days and closes packed as binary arrays: the server does the per-row
-    work and numpy decodes, instead of a Python object per price."""
+    """The query for the packed series of ``tickers`` and their assembly into prices in
+    [start, end], for the async repository and the synchronous ``StoredPriceSource`` alike
+    (``adapters.storage.price_series`` says why series, not rows)."""
 
     def __init__(
         self,
-        dialect: str,
         tickers: Sequence[str],
         start: dt.date | None,
         end: dt.date | None,
@@ -62,69 +57,31 @@ class SeriesQuery:
         self.names = list(tickers)
         if not self.names:
             raise NotFoundError("no tickers to load (the store has no prices)", field="tickers")
-        self._packed = dialect == "postgresql"
-        if self._packed:
-            self.statement: Any = text(
-                "SELECT ticker, string_agg(int4send((date - DATE '1970-01-01')::int4), "
-                "''::bytea ORDER BY date), string_agg(float8send(close::float8), ''::bytea "
-                "ORDER BY date) FROM price_data WHERE ticker = ANY(:tickers) AND date >= :start "
-                "AND date <= :end GROUP BY ticker"
-            )
-            self.parameters = {
-                "tickers": self.names,
-                "start": start or dt.date.min,
-                "end": end or dt.date.max,
-            }
-            return
-        query = select(PriceRow.ticker, PriceRow.date, cast(PriceRow.close, Float)).where(
-            PriceRow.ticker.in_(self.names)
-        )
-        if start is not None:
-            query = query.where(PriceRow.date >= start)
-        if end is not None:
-            query = query.where(PriceRow.date <= end)
-        self.statement, self.parameters = query, {}
-
-    def _series(self, rows: Iterable[Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        if self._packed:
-            return {
-                t: (np.frombuffer(d, ">i4").astype(np.int64), np.frombuffer(c, ">f8"))
-                for t, d, c in rows
-            }
-        grouped: dict[str, tuple[list[int], list[float]]] = {}
-        for ticker, day, close in rows:
-            days, values = grouped.setdefault(ticker, ([], []))
-            days.append(day.toordinal() - EPOCH_ORDINAL)
-            values.append(close)
-        return {t: (np.array(d, dtype=np.int64), np.array(c)) for t, (d, c) in grouped.items()}
+        self._start, self._end = start, end
+        self.statement = select(
+            PriceSeriesRow.ticker, PriceSeriesRow.days, PriceSeriesRow.closes
+        ).where(PriceSeriesRow.ticker.in_(self.names))
 
     def history(self, rows: Iterable[Any]) -> PriceHistory:
         """Prices on the union of the tickers' dates (NaN where one has none)."""
-        series = self._series(rows)
-        missing = [t for t in self.names if t not in series]
+        series, missing = price_series.assemble(self.names, rows, self._start, self._end)
         if missing:
             raise NotFoundError(
                 f"no stored prices for {missing[0]!r} in that date range", field="tickers"
             )
-        days = np.unique(np.concatenate([d for d, _ in series.values()]))
-        closes = np.full((days.size, len(self.names)), np.nan)
-        for j, ticker in enumerate(self.names):
-            d, c = series[ticker]
-            closes[np.searchsorted(days, d), j] = c
-        return PriceHistory([EPOCH + dt.timedelta(days=int(x)) for x in days], self.names, closes)
+        return price_series.history(self.names, series)
 
 
 SUMMARY = (
     select(
-        PriceRow.ticker,
-        func.min(PriceRow.date),
-        func.max(PriceRow.date),
-        func.count(),
+        PriceSeriesRow.ticker,
+        PriceSeriesRow.first_date,
+        PriceSeriesRow.last_date,
+        PriceSeriesRow.row_count,
         AssetRow.sector,
     )
-    .outerjoin(AssetRow, AssetRow.ticker == PriceRow.ticker)
-    .group_by(PriceRow.ticker, AssetRow.sector)
-    .order_by(PriceRow.ticker)
+    .outerjoin(AssetRow, AssetRow.ticker == PriceSeriesRow.ticker)
+    .order_by(PriceSeriesRow.ticker)
 )
 """Every stored ticker with its first and last day, row count and sector."""
 
@@ -136,7 +93,7 @@ class SqlAlchemyPriceRepository:
     async def upsert(self, history: PriceHistory) -> int:
         rows = _rows(history)
         if self._session.bind.dialect.name == "postgresql":
-            await copy_upsert(self._session, rows)
+            await copy_upsert(self._session, rows)  # and rebuilds the series
         else:
             table = PriceRow.__table__
             for start in range(0, len(rows), SQLITE_BATCH):
@@ -151,7 +108,30 @@ class SqlAlchemyPriceRepository:
                     ),
                     batch,
                 )
+            await self._write_series(price_series.series_of(history))
         return len(rows)
+
+    async def _write_series(self, new: Mapping[str, price_series.Series]) -> None:
+        """SQLite stores the floats it is given, so each touched series is the stored one with
+        the new prices merged in, without reading the rows back."""
+        if not new:
+            return
+        stored = await self._session.execute(
+            select(PriceSeriesRow.ticker, PriceSeriesRow.days, PriceSeriesRow.closes).where(
+                PriceSeriesRow.ticker.in_(list(new))
+            )
+        )
+        old = {t: price_series.unpack(d, c) for t, d, c in stored}
+        packed = [price_series.pack(t, price_series.merge(old.get(t), s)) for t, s in new.items()]
+        statement = _upsert("sqlite")(PriceSeriesRow.__table__)
+        excluded = statement.excluded
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["ticker"],
+                set_={c: excluded[c] for c in price_series.FIELDS},
+            ),
+            packed,
+        )
 
     async def load(
         self,
@@ -161,8 +141,8 @@ class SqlAlchemyPriceRepository:
     ) -> PriceHistory:
         if tickers is None:
             tickers = [s.ticker for s in await self.summary()]
-        query = SeriesQuery(self._session.bind.dialect.name, tickers, start, end)
-        return query.history(await self._session.execute(query.statement, query.parameters))
+        query = SeriesQuery(tickers, start, end)
+        return query.history(await self._session.execute(query.statement))
 
     async def summary(self) -> list[TickerSummary]:
         return [TickerSummary(*row) for row in (await self._session.execute(SUMMARY)).all()]

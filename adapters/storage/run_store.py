@@ -34,8 +34,8 @@ class StoredPriceSource:
             with self._engine.connect() as connection:
                 if tickers is None:
                     tickers = [row[0] for row in connection.execute(SUMMARY)]
-                query = SeriesQuery(self._engine.dialect.name, tickers, start, end)
-                return query.history(connection.execute(query.statement, query.parameters))
+                query = SeriesQuery(tickers, start, end)
+                return query.history(connection.execute(query.statement))
         except (OperationalError, DBAPIError) as error:
             raise unavailable(error) from error
 

@@ -301,3 +301,77 @@ def test_journal_appends_from_a_worker_thread_as_the_owner(uow) -> None:
         dt.datetime(2026, 1, 1, 0, 1, tzinfo=dt.UTC),
     )
     assert everything == ["r1"]
+
+
+def _random_upserts(seed: int) -> list[PriceHistory]:
+    """Imports that overlap, extend, rewrite and leave holes: the packed series must follow."""
+    rng = np.random.default_rng(seed)
+    days = [dt.date(2023, 1, 2) + dt.timedelta(days=int(k)) for k in range(40)]
+    out = []
+    for _ in range(6):
+        chosen = sorted(rng.choice(40, size=int(rng.integers(1, 25)), replace=False))
+        tickers = sorted(rng.choice(["AAA", "BBB", "CCC", "DDD", "EEE"], size=3, replace=False))
+        closes = np.round(rng.uniform(1, 500, (len(chosen), 3)), 4)
+        closes[rng.random(closes.shape) < 0.2] = np.nan
+        out.append(PriceHistory([days[k] for k in chosen], list(tickers), closes))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_loads_and_summary_follow_any_sequence_of_imports(uow, seed) -> None:
+    """Against the fake (a dict of prices) as the model: every load, window and summary."""
+    reference = InMemoryUnitOfWorkFactory()
+    histories = _random_upserts(seed)
+
+    async def work(f):
+        for history in histories:
+            async with f() as u:
+                await u.prices.upsert(history)
+                await u.commit()
+        async with f() as u:
+            listed = await u.prices.summary()
+            names = [s.ticker for s in listed]
+            whole = await u.prices.load(names)
+            part = await u.prices.load(
+                names[::-1], start=dt.date(2023, 1, 10), end=dt.date(2023, 1, 30)
+            )
+            async with f() as u2:  # a rolled-back import leaves the series as they were
+                await u2.prices.upsert(
+                    PriceHistory([dt.date(2023, 1, 5)], names, [[1.0] * len(names)])
+                )
+            return listed, whole, part, await u.prices.load(names)
+
+    got = run(uow, work)
+    want = run(reference, work)
+    for ours, theirs in zip(got[1:], want[1:], strict=True):
+        assert ours.tickers == theirs.tickers and ours.dates == theirs.dates
+        np.testing.assert_array_equal(ours.closes, theirs.closes)
+    assert got[0] == want[0]
+
+
+@pytest.mark.parametrize("uow", ["sqlite", "postgres"], indirect=True)  # the fake has no locks
+def test_concurrent_imports_of_one_ticker_keep_both_series_parts(uow) -> None:
+    """The second import's series is rebuilt after the first commits, not from before it."""
+    days = [dt.date(2024, 3, d) for d in range(1, 7)]
+    first = PriceHistory(days[:3], ["AAA"], [[1.0], [2.0], [3.0]])
+    second = PriceHistory(days[3:], ["AAA"], [[4.0], [5.0], [6.0]])
+
+    async def work(f):
+        async def later():
+            async with f() as u2:
+                await u2.prices.upsert(second)
+                await u2.commit()
+
+        async with f() as u1:
+            await u1.prices.upsert(first)
+            task = asyncio.create_task(later())
+            await asyncio.sleep(0.5)  # the second import now waits on the first
+            await u1.commit()
+        await task
+        async with f() as u:
+            return await u.prices.load(["AAA"]), await u.prices.summary()
+
+    loaded, summary = run(uow, work)
+    assert loaded.dates == tuple(days)
+    np.testing.assert_array_equal(loaded.closes[:, 0], [1, 2, 3, 4, 5, 6])
+    assert [(s.first, s.last, s.rows) for s in summary] == [(days[0], days[-1], 6)]

@@ -1,16 +1,20 @@
 """Migrations on both engines: up, down to base, up again; and no drift from the models."""
 
 import asyncio
+import datetime as dt
 
+import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from adapters.migrations import current, downgrade, head, upgrade
 from adapters.orm import Base
 from adapters.schema_version import SCHEMA_HEAD, schema_state
-from adapters.storage import make_engine
+from adapters.storage import make_engine, make_sync_engine
+from adapters.storage.prices import SUMMARY
+from adapters.storage.run_store import StoredPriceSource
 from tests.storage import postgres_url
 
 TABLES = {
@@ -21,6 +25,7 @@ TABLES = {
     "asset",
     "frontier_session",
     "api_key",
+    "price_series",
 }
 
 
@@ -77,3 +82,34 @@ def test_the_schema_check_knows_the_newest_migration(url: str) -> None:
     assert schema_state(url) == ("0002", True)
     upgrade(url)
     assert schema_state(url) == (SCHEMA_HEAD, True)
+
+
+def test_upgrade_packs_the_stored_prices_into_series(url: str) -> None:
+    """Prices stored before 0005 load the same after it: the migration builds their series."""
+    upgrade(url, "0004")
+    closes = [
+        (t, f"2024-02-{d:02d}", round(1 + d * 1.1 + k, 4))
+        for k, t in enumerate("AB")
+        for d in (5, 1, 9)
+    ]
+    engine = make_sync_engine(url)
+    with engine.begin() as connection:
+        for ticker, day, close in closes:
+            connection.execute(
+                text("INSERT INTO price_data (ticker, date, close) VALUES (:t, :d, :c)"),
+                {"t": ticker, "d": dt.date.fromisoformat(day), "c": close},
+            )
+    engine.dispose()
+    upgrade(url)
+    engine = make_sync_engine(url)
+    try:
+        history = StoredPriceSource(engine).load(["B", "A"])
+        summary = [tuple(row) for row in engine.connect().execute(SUMMARY)]
+    finally:
+        engine.dispose()
+    days = [dt.date(2024, 2, d) for d in (1, 5, 9)]
+    assert history.dates == tuple(days)
+    np.testing.assert_array_equal(
+        history.closes, [[round(2 + d * 1.1, 4), round(1 + d * 1.1, 4)] for d in (1, 5, 9)]
+    )
+    assert summary == [("A", days[0], days[-1], 3, None), ("B", days[0], days[-1], 3, None)]
