@@ -1,65 +1,28 @@
-"""SQLAlchemy 2.0 typed models: the database schema (Alembic migrations follow it)."""
+"""Typed classes mapped onto the tables of ``adapters.tables``, for the repositories that work
+with objects (portfolios with their assets, history pages, API keys)."""
 
 import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    Numeric,
-    String,
-    UniqueConstraint,
-    text,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from adapters import tables
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    metadata = tables.metadata
 
 
 class PortfolioRow(Base):
-    __tablename__ = "portfolio"
-    __table_args__ = (
-        UniqueConstraint("owner", "name", name="uq_portfolio_owner_name"),
-        # NULL owners are distinct in a unique constraint: a partial index covers them.
-        Index(
-            "uq_portfolio_name_without_owner",
-            "name",
-            unique=True,
-            sqlite_where=text("owner IS NULL"),
-            postgresql_where=text("owner IS NULL"),
-        ),
-    )
+    __table__ = tables.portfolio
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    owner: Mapped[str | None] = mapped_column(String(64))
-    constraints: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    id: Mapped[str]
+    name: Mapped[str]
+    owner: Mapped[str | None]
+    constraints: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
     assets: Mapped[list["PortfolioAssetRow"]] = relationship(
         back_populates="portfolio",
         cascade="all, delete-orphan",
@@ -69,92 +32,37 @@ class PortfolioRow(Base):
 
 
 class PortfolioAssetRow(Base):
-    __tablename__ = "portfolio_asset"
+    __table__ = tables.portfolio_asset
 
-    portfolio_id: Mapped[str] = mapped_column(
-        ForeignKey("portfolio.id", ondelete="CASCADE"), primary_key=True
-    )
-    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
-    position: Mapped[int] = mapped_column()
-    weight: Mapped[Decimal | None] = mapped_column(Numeric(20, 12), index=True)
-    sector: Mapped[str | None] = mapped_column(String(100))
+    portfolio_id: Mapped[str]
+    ticker: Mapped[str]
+    position: Mapped[int]
+    weight: Mapped[Decimal | None]
+    sector: Mapped[str | None]
     portfolio: Mapped[PortfolioRow] = relationship(back_populates="assets")
 
 
 class OptimizationRow(Base):
-    __tablename__ = "optimization"
-    __table_args__ = (
-        Index("ix_optimization_portfolio_created", "portfolio_id", "created_at"),
-        Index("ix_optimization_owner_created", "owner", "created_at"),
-    )
+    __table__ = tables.optimization
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    portfolio_id: Mapped[str | None] = mapped_column(
-        ForeignKey("portfolio.id", ondelete="SET NULL")
-    )
-    kind: Mapped[str] = mapped_column(String(16))
-    objective: Mapped[str] = mapped_column(String(32))
-    params_json: Mapped[dict[str, Any]] = mapped_column(JSON)
-    results_json: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))
-    duration_ms: Mapped[float] = mapped_column(Float)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    owner: Mapped[str | None] = mapped_column(String(64))
-
-
-class PriceRow(Base):
-    __tablename__ = "price_data"
-    __table_args__ = (Index("ix_price_data_date", "date"),)
-
-    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
-    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    close: Mapped[Decimal] = mapped_column(Numeric(20, 8))
-
-
-class PriceSeriesRow(Base):
-    """Each ticker's prices packed for reading (``adapters.storage.price_series``), rewritten
-    with every upsert into ``price_data``."""
-
-    __tablename__ = "price_series"
-
-    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
-    first_date: Mapped[dt.date] = mapped_column(Date)
-    last_date: Mapped[dt.date] = mapped_column(Date)
-    row_count: Mapped[int] = mapped_column(Integer)
-    days: Mapped[bytes] = mapped_column(LargeBinary)
-    closes: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-class AssetRow(Base):
-    __tablename__ = "asset"
-
-    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str | None] = mapped_column(String(200))
-    sector: Mapped[str | None] = mapped_column(String(100))
-
-
-class FrontierSessionRow(Base):
-    """A frontier job's latest state, shared by every server process on PostgreSQL (see
-    ``adapters.postgres_job_board``); rows are deleted a while after the job ends."""
-
-    __tablename__ = "frontier_session"
-
-    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    state: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))
-    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    id: Mapped[str]
+    portfolio_id: Mapped[str | None]
+    kind: Mapped[str]
+    objective: Mapped[str]
+    params_json: Mapped[dict[str, Any]]
+    results_json: Mapped[dict[str, Any]]
+    status: Mapped[str]
+    duration_ms: Mapped[float]
+    created_at: Mapped[dt.datetime]
+    owner: Mapped[str | None]
 
 
 class ApiKeyRow(Base):
-    """An API key: the salted SHA-256 digest of its secret, never the secret itself."""
+    __table__ = tables.api_key
 
-    __tablename__ = "api_key"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(String(64))
-    salt: Mapped[str] = mapped_column(String(64))
-    digest: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    id: Mapped[str]
+    name: Mapped[str]
+    salt: Mapped[str]
+    digest: Mapped[str]
+    created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]

@@ -1,5 +1,6 @@
 """History appends from worker threads, on the async engine's synchronous twin."""
 
+import datetime as dt
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -7,10 +8,24 @@ from typing import Any
 from sqlalchemy import Dialect, Engine, Table, insert
 from sqlalchemy.exc import DBAPIError
 
-from adapters.orm import OptimizationRow
+from adapters import tables
 from adapters.storage.errors import clash, unavailable
-from adapters.storage.optimizations import record_row
 from domain.records import OptimizationRecord
+
+
+def record_row(record: OptimizationRecord, owner: str | None) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "portfolio_id": record.portfolio_id,
+        "kind": record.kind,
+        "objective": record.objective,
+        "params_json": record.params,
+        "results_json": record.results,
+        "status": record.status,
+        "duration_ms": record.duration_ms,
+        "created_at": record.created_at or dt.datetime.now(dt.UTC),
+        "owner": owner,
+    }
 
 
 class _PreparedInsert:
@@ -73,5 +88,5 @@ def run_journal(twin: Engine, owner: str | None) -> SqlAlchemyRunJournal:
     """A journal on ``twin`` with the history INSERT compiled once for its dialect."""
     statement = _PREPARED.get(twin)
     if statement is None:
-        statement = _PREPARED[twin] = _PreparedInsert(OptimizationRow.__table__, twin.dialect)
+        statement = _PREPARED[twin] = _PreparedInsert(tables.optimization, twin.dialect)
     return SqlAlchemyRunJournal(twin, statement, owner)

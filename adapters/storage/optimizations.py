@@ -1,11 +1,12 @@
 """The optimization history: one row per run, parameters and results as JSON."""
 
-import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 
+from adapters import tables
 from adapters.orm import OptimizationRow
+from adapters.storage.journal import record_row
 from adapters.storage.times import utc
 from domain.errors import NotFoundError
 from domain.records import OptimizationRecord
@@ -28,21 +29,6 @@ def _record(row: OptimizationRow) -> OptimizationRecord:
     )
 
 
-def record_row(record: OptimizationRecord, owner: str | None) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "portfolio_id": record.portfolio_id,
-        "kind": record.kind,
-        "objective": record.objective,
-        "params_json": record.params,
-        "results_json": record.results,
-        "status": record.status,
-        "duration_ms": record.duration_ms,
-        "created_at": record.created_at or dt.datetime.now(dt.UTC),
-        "owner": owner,
-    }
-
-
 class SqlAlchemyOptimizationRepository:
     """``owner`` set: runs are written as that owner's and only theirs are found."""
 
@@ -53,9 +39,7 @@ class SqlAlchemyOptimizationRepository:
         """A Core INSERT, for a record written inside a unit of work (runs themselves are
         appended by ``SqlAlchemyRunJournal`` from the thread that computed them)."""
         connection = await self._session.connection()
-        await connection.execute(
-            insert(OptimizationRow.__table__), [record_row(record, self._owner)]
-        )
+        await connection.execute(insert(tables.optimization), [record_row(record, self._owner)])
 
     async def get(self, optimization_id: str) -> OptimizationRecord:
         row = await self._session.get(OptimizationRow, optimization_id)

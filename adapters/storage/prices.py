@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import select
 
-from adapters.orm import AssetRow, PriceRow, PriceSeriesRow
 from adapters.storage import price_series
 from adapters.storage.copy import copy_upsert
+from adapters.tables import asset, price_data
+from adapters.tables import price_series as series_table
 from domain.errors import NotFoundError
 from domain.prices import PriceHistory
 from domain.records import TickerSummary
@@ -58,9 +59,10 @@ class SeriesQuery:
         if not self.names:
             raise NotFoundError("no tickers to load (the store has no prices)", field="tickers")
         self._start, self._end = start, end
-        self.statement = select(
-            PriceSeriesRow.ticker, PriceSeriesRow.days, PriceSeriesRow.closes
-        ).where(PriceSeriesRow.ticker.in_(self.names))
+        columns = series_table.c
+        self.statement = select(columns.ticker, columns.days, columns.closes).where(
+            columns.ticker.in_(self.names)
+        )
 
     def history(self, rows: Iterable[Any]) -> PriceHistory:
         """Prices on the union of the tickers' dates (NaN where one has none)."""
@@ -74,14 +76,14 @@ class SeriesQuery:
 
 SUMMARY = (
     select(
-        PriceSeriesRow.ticker,
-        PriceSeriesRow.first_date,
-        PriceSeriesRow.last_date,
-        PriceSeriesRow.row_count,
-        AssetRow.sector,
+        series_table.c.ticker,
+        series_table.c.first_date,
+        series_table.c.last_date,
+        series_table.c.row_count,
+        asset.c.sector,
     )
-    .outerjoin(AssetRow, AssetRow.ticker == PriceSeriesRow.ticker)
-    .order_by(PriceSeriesRow.ticker)
+    .outerjoin(asset, asset.c.ticker == series_table.c.ticker)
+    .order_by(series_table.c.ticker)
 )
 """Every stored ticker with its first and last day, row count and sector."""
 
@@ -95,13 +97,12 @@ class SqlAlchemyPriceRepository:
         if self._session.bind.dialect.name == "postgresql":
             await copy_upsert(self._session, rows)  # and rebuilds the series
         else:
-            table = PriceRow.__table__
             for start in range(0, len(rows), SQLITE_BATCH):
                 batch = [
                     {"ticker": t, "date": d, "close": c}
                     for t, d, c in rows[start : start + SQLITE_BATCH]
                 ]
-                stmt = _upsert("sqlite")(table)
+                stmt = _upsert("sqlite")(price_data)
                 await self._session.execute(
                     stmt.on_conflict_do_update(
                         index_elements=["ticker", "date"], set_={"close": stmt.excluded.close}
@@ -117,13 +118,13 @@ class SqlAlchemyPriceRepository:
         if not new:
             return
         stored = await self._session.execute(
-            select(PriceSeriesRow.ticker, PriceSeriesRow.days, PriceSeriesRow.closes).where(
-                PriceSeriesRow.ticker.in_(list(new))
+            select(series_table.c.ticker, series_table.c.days, series_table.c.closes).where(
+                series_table.c.ticker.in_(list(new))
             )
         )
         old = {t: price_series.unpack(d, c) for t, d, c in stored}
         packed = [price_series.pack(t, price_series.merge(old.get(t), s)) for t, s in new.items()]
-        statement = _upsert("sqlite")(PriceSeriesRow.__table__)
+        statement = _upsert("sqlite")(series_table)
         excluded = statement.excluded
         await self._session.execute(
             statement.on_conflict_do_update(
@@ -152,8 +153,8 @@ class SqlAlchemyPriceRepository:
             return
         rows = [{"ticker": t, "sector": s} for t, s in sectors.items()]
         dialect = self._session.bind.dialect.name
-        statement = _upsert(dialect)(AssetRow).values(rows)
+        statement = _upsert(dialect)(asset).values(rows)
         statement = statement.on_conflict_do_update(
-            index_elements=[AssetRow.ticker], set_={"sector": statement.excluded.sector}
+            index_elements=[asset.c.ticker], set_={"sector": statement.excluded.sector}
         )
         await self._session.execute(statement)

@@ -6,12 +6,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session
 
-from adapters.orm import PortfolioRow
 from adapters.storage.errors import unavailable
 from adapters.storage.journal import run_journal
-from adapters.storage.portfolios import stored_portfolio
 from adapters.storage.prices import SUMMARY, SeriesQuery
 from domain.errors import NotFoundError
 from domain.prices import PriceHistory
@@ -50,7 +47,13 @@ class SqlAlchemyRunStore:
 
     def portfolio(self, ref: str) -> StoredPortfolio:
         """By name first (among this owner's, or the unowned ones when keys are off), then by
-        id, as ``ManagePortfolios.show`` finds them."""
+        id, as ``ManagePortfolios.show`` finds them. The ORM is imported here, for a run
+        on a saved portfolio: a run on tickers or a file never needs it (~0.1 s)."""
+        from sqlalchemy.orm import Session
+
+        from adapters.orm import PortfolioRow
+        from adapters.storage.portfolios import stored_portfolio
+
         owned = (
             PortfolioRow.owner.is_(None)
             if self._owner is None

@@ -1,0 +1,150 @@
+"""The database schema as SQLAlchemy Core tables (Alembic migrations follow it).
+
+Core rather than declarative classes, so that what a CLI run touches (the packed price series,
+the history insert) needs no ORM: ``sqlalchemy.orm`` and the mapped classes cost ~0.1 s of
+every ``pfopt optimize``. ``adapters.orm`` maps its classes onto these same tables for the
+repositories that work with objects.
+"""
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _created() -> Column:
+    return Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+portfolio = Table(
+    "portfolio",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("owner", String(64)),
+    Column("constraints", JSON, nullable=False),
+    _created(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+    UniqueConstraint("owner", "name", name="uq_portfolio_owner_name"),
+    # NULL owners are distinct in a unique constraint: a partial index covers them.
+    Index(
+        "uq_portfolio_name_without_owner",
+        "name",
+        unique=True,
+        sqlite_where=text("owner IS NULL"),
+        postgresql_where=text("owner IS NULL"),
+    ),
+)
+
+portfolio_asset = Table(
+    "portfolio_asset",
+    metadata,
+    Column(
+        "portfolio_id", String(36), ForeignKey("portfolio.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("ticker", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("weight", Numeric(20, 12), index=True),
+    Column("sector", String(100)),
+)
+
+optimization = Table(
+    "optimization",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("portfolio_id", String(36), ForeignKey("portfolio.id", ondelete="SET NULL")),
+    Column("kind", String(16), nullable=False),
+    Column("objective", String(32), nullable=False),
+    Column("params_json", JSON, nullable=False),
+    Column("results_json", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    _created(),
+    Column("owner", String(64)),
+    Index("ix_optimization_portfolio_created", "portfolio_id", "created_at"),
+    Index("ix_optimization_owner_created", "owner", "created_at"),
+)
+
+price_data = Table(
+    "price_data",
+    metadata,
+    Column("ticker", String(32), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("close", Numeric(20, 8), nullable=False),
+    Index("ix_price_data_date", "date"),
+)
+
+price_series = Table(
+    "price_series",
+    metadata,
+    Column("ticker", String(32), primary_key=True),
+    Column("first_date", Date, nullable=False),
+    Column("last_date", Date, nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("days", LargeBinary, nullable=False),
+    Column("closes", LargeBinary, nullable=False),
+)
+"""Each ticker's prices packed for reading (``adapters.storage.price_series``), rewritten with
+every upsert into ``price_data``."""
+
+asset = Table(
+    "asset",
+    metadata,
+    Column("ticker", String(32), primary_key=True),
+    Column("name", String(200)),
+    Column("sector", String(100)),
+)
+
+frontier_session = Table(
+    "frontier_session",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("ended_at", DateTime(timezone=True)),
+)
+"""A frontier job's latest state, shared by every server process on PostgreSQL (see
+``adapters.postgres_job_board``); rows are deleted a while after the job ends."""
+
+api_key = Table(
+    "api_key",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("salt", String(64), nullable=False),
+    Column("digest", String(64), nullable=False),
+    _created(),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+"""An API key: the salted SHA-256 digest of its secret, never the secret itself."""
