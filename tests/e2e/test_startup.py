@@ -1,8 +1,8 @@
 """A command imports only what it uses: ``pfopt --help`` loads click and little else (no numpy,
 no store), and ``pfopt optimize`` on the default path (the exact engine, Ledoit-Wolf, a sector
 limit's LP) loads neither CVXPY, matplotlib, scikit-learn, SciPy nor Alembic (together about
-three seconds of imports), nor SQLAlchemy's ORM. Run in a fresh interpreter: this test process has everything
-loaded."""
+three seconds of imports), nor SQLAlchemy's ORM. Run in a fresh interpreter: this test process
+has everything loaded."""
 
 import json
 import os
