@@ -17,7 +17,12 @@ from domain.prices import PriceHistory
 from domain.records import TickerSummary
 
 if TYPE_CHECKING:  # the async side is imported where an engine is made
+    from sqlalchemy import Connection
     from sqlalchemy.ext.asyncio import AsyncSession
+
+PG_SELECT = "SELECT ticker, days, closes FROM price_series WHERE ticker = ANY(%s)"
+"""On PostgreSQL the series are read with a binary cursor: bytea as text is hex, twice the
+bytes and a decode (a 500 x 2520 read took 80-110 ms that way, 25-40 ms in binary)."""
 
 SQLITE_BATCH = 5000
 
@@ -63,6 +68,23 @@ class SeriesQuery:
         self.statement = select(columns.ticker, columns.days, columns.closes).where(
             columns.ticker.in_(self.names)
         )
+
+    def rows(self, connection: "Connection") -> Sequence[Any]:
+        """The series rows, read on a synchronous connection."""
+        if connection.dialect.name == "postgresql":
+            with connection.connection.driver_connection.cursor(binary=True) as cursor:
+                return cursor.execute(PG_SELECT, (self.names,)).fetchall()
+        return connection.execute(self.statement).all()
+
+    async def rows_async(self, session: "AsyncSession") -> Sequence[Any]:
+        """The series rows, read in an async session."""
+        if session.bind.dialect.name == "postgresql":
+            connection = await session.connection()
+            driver = (await connection.get_raw_connection()).driver_connection
+            async with driver.cursor(binary=True) as cursor:
+                await cursor.execute(PG_SELECT, (self.names,))
+                return await cursor.fetchall()
+        return (await session.execute(self.statement)).all()
 
     def history(self, rows: Iterable[Any]) -> PriceHistory:
         """Prices on the union of the tickers' dates (NaN where one has none)."""
@@ -143,7 +165,7 @@ class SqlAlchemyPriceRepository:
         if tickers is None:
             tickers = [s.ticker for s in await self.summary()]
         query = SeriesQuery(tickers, start, end)
-        return query.history(await self._session.execute(query.statement))
+        return query.history(await query.rows_async(self._session))
 
     async def summary(self) -> list[TickerSummary]:
         return [TickerSummary(*row) for row in (await self._session.execute(SUMMARY)).all()]

@@ -32,7 +32,7 @@ class StoredPriceSource:
                 if tickers is None:
                     tickers = [row[0] for row in connection.execute(SUMMARY)]
                 query = SeriesQuery(tickers, start, end)
-                return query.history(connection.execute(query.statement))
+                return query.history(query.rows(connection))
         except (OperationalError, DBAPIError) as error:
             raise unavailable(error) from error
 
