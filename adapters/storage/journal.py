@@ -1,6 +1,8 @@
 """History appends from worker threads, on the async engine's synchronous twin."""
 
+import contextlib
 import datetime as dt
+import threading
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,6 +35,13 @@ class _PreparedInsert:
     processor (JSON, dates) taken from SQLAlchemy's own types."""
 
     def __init__(self, table: Table, dialect: Dialect) -> None:
+        self.serial: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if dialect.name == "sqlite" else contextlib.nullcontext()
+        )
+        """SQLite has one writer at a time: a thread that finds the database locked sleeps in
+        its busy handler (1, 2, 5, ... 100 ms, whatever the lock's holder needs), which put
+        p99 at 90 ms for 16 clients. This process's appends queue on a lock instead and go
+        the moment it is free; another process (a CLI run) still meets the busy timeout."""
         compiled = insert(table).compile(dialect=dialect)
         self.sql = compiled.string
         self._processors = {
@@ -59,6 +68,10 @@ class SqlAlchemyRunJournal:
         self.engine, self._statement, self._owner = engine, statement, owner
 
     def append(self, record: OptimizationRecord) -> None:
+        with self._statement.serial:
+            self._append(record)
+
+    def _append(self, record: OptimizationRecord) -> None:
         driver = self.engine.dialect.loaded_dbapi
         try:
             connection = self.engine.raw_connection()
@@ -82,11 +95,13 @@ class SqlAlchemyRunJournal:
 
 
 _PREPARED: "weakref.WeakKeyDictionary[Engine, _PreparedInsert]" = weakref.WeakKeyDictionary()
+_PREPARING = threading.Lock()
 
 
 def run_journal(twin: Engine, owner: str | None) -> SqlAlchemyRunJournal:
     """A journal on ``twin`` with the history INSERT compiled once for its dialect."""
-    statement = _PREPARED.get(twin)
-    if statement is None:
-        statement = _PREPARED[twin] = _PreparedInsert(tables.optimization, twin.dialect)
+    with _PREPARING:  # one statement, and so one lock, per engine
+        statement = _PREPARED.get(twin)
+        if statement is None:
+            statement = _PREPARED[twin] = _PreparedInsert(tables.optimization, twin.dialect)
     return SqlAlchemyRunJournal(twin, statement, owner)
