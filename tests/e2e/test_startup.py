@@ -71,6 +71,7 @@ def test_a_default_optimize_imports_no_cvxpy_and_no_matplotlib(tmp_path: Path, p
     assert "highspy" in loaded  # the sector limit's return-range LP did run
     assert not loaded & {"pydantic", "yaml", "werkzeug"}  # see entrypoints.injector
     assert "sqlalchemy.orm" not in loaded  # a run on a file reads Core tables (adapters.tables)
+    assert "sqlalchemy.dialects.postgresql" not in loaded  # on SQLite
 
 
 def test_what_needs_cvxpy_still_gets_it(tmp_path: Path, prices) -> None:
