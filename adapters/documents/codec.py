@@ -66,6 +66,13 @@ class MsgspecRunCodec:
         return builtins(run_document(run, result, run_id))
 
 
+def encode(document: dict[str, Any]) -> bytes:
+    """A document's JSON. A results document is ``to_builtins`` of its struct, so this is the
+    struct's own encoding (a test holds the two equal); the server answers with it instead of
+    converting the document back to the struct for Litestar to encode (~0.1 ms a request)."""
+    return msgspec.json.encode(document)
+
+
 def read(document: dict[str, Any], kind: type[S]) -> S:
     return msgspec.convert(document, kind)
 

@@ -1,8 +1,15 @@
 """What handlers receive, made once per process in the lifespan (``app.state``) and handed out
 per request: the store as the caller's owner sees it, the run orchestrator, the solve gate,
 the frontier jobs and the container. ``scope`` and ``state`` exist for HTTP and WebSocket
-connections alike."""
+connections alike.
 
+Each provider reads ``state`` and ``scope`` itself rather than naming another dependency:
+Litestar resolves the dependencies of one level concurrently in an anyio task group when
+there are several (owner and container, under uow, under runs), and a task group per request
+cost more than the providers themselves. ``Solving`` hands the optimize handler its runs and
+gate as one dependency for the same reason."""
+
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.datastructures import State
@@ -24,9 +31,9 @@ def provide_owner(scope: Scope) -> str | None:
     return scope.get("pfopt_owner")  # type: ignore[return-value]
 
 
-def provide_uow(state: State, owner: Owner) -> SqlAlchemyUnitOfWorkFactory:
+def provide_uow(state: State, scope: Scope) -> SqlAlchemyUnitOfWorkFactory:
     """The store as the caller's owner sees it (everything when keys are off)."""
-    return state.uow.for_owner(owner)
+    return state.uow.for_owner(provide_owner(scope))
 
 
 def provide_container(state: State) -> Any:
@@ -35,10 +42,20 @@ def provide_container(state: State) -> Any:
     return state.container
 
 
-def provide_runs(
-    uow: NamedDependency[SqlAlchemyUnitOfWorkFactory], container: NamedDependency[Any]
-) -> AsyncRuns:
-    return AsyncRuns(runs_on(container, uow.run_store()))
+def provide_runs(state: State, scope: Scope) -> AsyncRuns:
+    return AsyncRuns(runs_on(state.container, provide_uow(state, scope).run_store()))
+
+
+@dataclass(frozen=True, slots=True)
+class Solving:
+    """What a solve handler needs: the runs as the caller sees them, and the solve gate."""
+
+    runs: AsyncRuns
+    gate: SolveGate
+
+
+def provide_solving(state: State, scope: Scope) -> Solving:
+    return Solving(provide_runs(state, scope), state.gate)
 
 
 def provide_gate(state: State) -> SolveGate:
@@ -56,12 +73,14 @@ DEPENDENCIES = {
     "runs": Provide(provide_runs, sync_to_thread=False),
     "gate": Provide(provide_gate, sync_to_thread=False),
     "jobs": Provide(provide_jobs, sync_to_thread=False),
+    "solving": Provide(provide_solving, sync_to_thread=False),
 }
 
 Uow = NamedDependency[SqlAlchemyUnitOfWorkFactory]
 Runs = NamedDependency[AsyncRuns]
 Gate = NamedDependency[SolveGate]
 Jobs = NamedDependency[FrontierJobs]
+Solve = NamedDependency[Solving]
 Services = NamedDependency[Any]
 """The container (``entrypoints.container.Container``)."""
 

@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import http.client
 import json
+import os
 import socket
 import statistics
 import tempfile
@@ -36,7 +37,7 @@ from domain.objectives import MaxSharpe
 from domain.records import OptimizationRecord
 from entrypoints.container import Container
 from tests.conftest import random_universe
-from tests.servers import ROOT, serving
+from tests.servers import ROOT, server_process
 
 
 def _body(universe) -> dict:
@@ -194,6 +195,30 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its descendants (uvicorn's worker
+    processes), from /proc: a steadier measure of the server's cost per request than req/s on
+    a shared machine."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry)] = int(fields[1])
+            used[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    family, grew = {pid}, True
+    while grew:
+        more = {p for p, parent in parents.items() if parent in family} - family
+        family |= more
+        grew = bool(more)
+    return sum(used.get(p, 0.0) for p in family)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=800)
@@ -212,7 +237,7 @@ def main() -> None:
         "PYTHONPATH": str(ROOT),  # the worktree's code, not the one the venv's .pth names
     }
     acknowledged = 0
-    with serving(url, "--workers", str(args.workers), env=env) as address:
+    with server_process(url, "--workers", str(args.workers), env=env) as (address, process):
         port = int(address.rsplit(":", 1)[1])
         body = _body(universe)
         latencies, errors = asyncio.run(load(port, body, 32, args.clients))  # warm-up
@@ -220,9 +245,10 @@ def main() -> None:
         for requests in (50, 500):  # a warm-up, then the measured turns
             bare_times, clients = sequential(port, universe, requests)
             acknowledged += sum(len(times) for times, _ in clients.values())  # each a 200
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), server_cpu_s(process.pid)
         latencies, errors = asyncio.run(load(port, body, args.requests, args.clients))
         elapsed = time.perf_counter() - started
+        cpu = server_cpu_s(process.pid) - cpu
         acknowledged += len(latencies) - errors
     after = asyncio.run(stored_runs(url))
     bare = statistics.median(bare_times)
@@ -260,6 +286,11 @@ def main() -> None:
         f"{p50:.1f} ms | {p99:.1f} ms | <= 50 ms | {errors} (target 0) | "
         f"req/s {verdict(rate >= rate_target)}, p99 {verdict(p99 <= 50)}, errors "
         f"{verdict(errors == 0)} |"
+    )
+    print(
+        f"server CPU (user + system, every server process) per request under load: "
+        f"{cpu / len(latencies) * 1000:.2f} ms; the machine's {os.cpu_count()} cores are shared "
+        "with the load client"
     )
     stored = after - before
     print(

@@ -4,11 +4,13 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 
+from adapters.documents.results import OptimizationResponse
 from adapters.migrations import upgrade
 from entrypoints.cli.main import main
 from entrypoints.container import Container
@@ -61,6 +63,31 @@ def test_optimize_on_stored_tickers_is_saved(client) -> None:
         assert doc["weights"][ticker] == pytest.approx(weight, abs=1e-12)
     saved = client.get(f"/api/optimizations/{doc['optimization_id']}").json()
     assert saved["results"]["weights"] == doc["weights"]
+
+
+def test_an_optimize_answer_is_its_response_struct_encoded(client) -> None:
+    """The handler sends the stored document's JSON: byte for byte what Litestar would send
+    for the ``OptimizationResponse`` it describes, and the schema still names that struct."""
+    u = random_universe(6, seed=4)
+    inline = {
+        "tickers": list(u.tickers),
+        "expected_returns": u.expected_returns.tolist(),
+        "covariance": u.covariance.tolist(),
+    }
+    for body in (
+        {"inline": inline},
+        {
+            "inline": inline,
+            "objective": {"kind": "min_variance"},
+            "constraints": {"long_only": False, "leverage": 1.6},
+        },
+    ):
+        r = client.post("/api/optimize/portfolio", json=body)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        assert r.content == msgspec.json.encode(msgspec.convert(r.json(), OptimizationResponse))
+    schema = client.get("/schema/openapi.json").json()
+    answer = schema["paths"]["/api/optimize/portfolio"]["post"]["responses"]["200"]
+    assert answer["content"]["application/json"]["schema"]["$ref"].endswith("OptimizationResponse")
 
 
 def test_solver_options_reach_the_solver(client) -> None:

@@ -1,11 +1,11 @@
 """``POST /api/optimize/portfolio``: one optimization, kept in history."""
 
-from litestar import Controller, Request, post
+from litestar import Controller, MediaType, Request, Response, post
 from litestar.params import JSONBody
 
-from adapters.documents.codec import read
+from adapters.documents.codec import encode
 from adapters.documents.results import OptimizationResponse
-from entrypoints.http.dependencies import Gate, Runs
+from entrypoints.http.dependencies import Solve
 from entrypoints.http.disconnects import unless_disconnected
 from entrypoints.http.gate import HEAVY_ASSETS
 from entrypoints.http.problems import SOLVE
@@ -20,14 +20,16 @@ class OptimizeController(Controller):
         status_code=200, operation_id="optimize", summary="Optimize one portfolio", responses=SOLVE
     )
     async def optimize(
-        self, request: Request, data: JSONBody[OptimizeRequest], runs: Runs, gate: Gate
-    ) -> OptimizationResponse:
+        self, request: Request, data: JSONBody[OptimizeRequest], solving: Solve
+    ) -> Response[OptimizationResponse]:
         """One optimization on a saved portfolio, stored prices or an inline risk model. The
         answer is the document history keeps (``GET /api/optimizations/{id}`` ``results``).
         A client that disconnects stops its solve (between the exact engine's breakpoints)."""
+        runs = solving.runs
         run = await runs.resolve(request_spec(data))
-        async with gate.slot(len(run.portfolio.tickers) >= HEAVY_ASSETS):
+        async with solving.gate.slot(len(run.portfolio.tickers) >= HEAVY_ASSETS):
             outcome = await unless_disconnected(
                 request, lambda cancel: runs.execute(run, cancel=cancel)
             )
-        return read(outcome.document, OptimizationResponse)
+        # the stored document's JSON is the response (``encode`` says why it is not re-read)
+        return Response(encode(outcome.document), media_type=MediaType.JSON)
