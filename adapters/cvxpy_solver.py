@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import cvxpy as cp
 import numpy as np
 
-from adapters.highs_lp import return_range as lp_return_range
+from adapters.highs_lp import highest_return as lp_highest_return
 from adapters.solver_defaults import DEFAULT_CHAIN, DEFAULT_TIME_LIMIT_S
 from domain.errors import (
     InfeasibleError,
@@ -26,7 +26,7 @@ from domain.errors import (
 from domain.linear import LinearConstraints
 from domain.model import Universe
 from domain.objectives import MaxSharpe, MaxUtility, MinVariance, TargetReturn, TargetRisk
-from domain.problem import Problem, ReturnRange, Solution, SolverAttempt
+from domain.problem import Problem, Solution, SolverAttempt
 from domain.types import FloatArray
 
 # pfopt reads every status itself and reports reduced accuracy in the result's warnings, so
@@ -170,8 +170,8 @@ class CvxpySolver:
         program, read = _program(problem)
         return self.run(program, read)
 
-    def return_range(self, universe: Universe, constraints: LinearConstraints) -> ReturnRange:
-        return lp_return_range(universe.expected_returns, constraints)
+    def highest_return(self, universe: Universe, constraints: LinearConstraints) -> float:
+        return lp_highest_return(universe.expected_returns, constraints)
 
     def run(
         self,

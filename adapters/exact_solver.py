@@ -7,11 +7,11 @@ cap), or all of them when the caller names a solver chain of its own."""
 from typing import TYPE_CHECKING
 
 from adapters.frontier_solvers import CriticalLineFrontierSolver
-from adapters.highs_lp import return_range as lp_return_range
+from adapters.highs_lp import highest_return as lp_highest_return
 from domain.linear import LinearConstraints
 from domain.model import Universe
 from domain.objectives import MaxSharpe, MinVariance, TargetReturn
-from domain.problem import Problem, ReturnRange, Solution
+from domain.problem import Problem, Solution
 
 if TYPE_CHECKING:
     from adapters.cvxpy_solver import CvxpySolver
@@ -40,6 +40,6 @@ class ExactFirstSolver:
                 return quick or self._exact.prepare(universe, lc).at_return(target)
         return self._fallback.solve(problem)
 
-    def return_range(self, universe: Universe, constraints: LinearConstraints) -> ReturnRange:
-        """Two LPs (HiGHS); no CVXPY needed."""
-        return lp_return_range(universe.expected_returns, constraints)
+    def highest_return(self, universe: Universe, constraints: LinearConstraints) -> float:
+        """One LP (HiGHS); no CVXPY needed."""
+        return lp_highest_return(universe.expected_returns, constraints)

@@ -160,15 +160,22 @@ def _simplex(
     return word, np.asarray(highs.getSolution().col_value, dtype=float)
 
 
+def _extreme_return(expected_returns: FloatArray, constraints: LinearConstraints, sign: float):
+    try:
+        return float(expected_returns @ extreme_portfolio(sign * expected_returns, constraints))
+    except UnboundedError:
+        return -sign * np.inf
+
+
 def return_range(expected_returns: FloatArray, constraints: LinearConstraints) -> ReturnRange:
     """Lowest and highest expected return reachable under ``constraints`` (two LPs, or the
     greedy vertex when bounds alone decide); an unbounded side is infinite."""
-    extremes = []
-    for sign in (1.0, -1.0):
-        try:
-            extremes.append(
-                float(expected_returns @ extreme_portfolio(sign * expected_returns, constraints))
-            )
-        except UnboundedError:
-            extremes.append(-sign * np.inf)
-    return ReturnRange(extremes[0], extremes[1])
+    return ReturnRange(
+        _extreme_return(expected_returns, constraints, 1.0),
+        _extreme_return(expected_returns, constraints, -1.0),
+    )
+
+
+def highest_return(expected_returns: FloatArray, constraints: LinearConstraints) -> float:
+    """The highest side of ``return_range`` alone (one LP)."""
+    return _extreme_return(expected_returns, constraints, -1.0)

@@ -50,7 +50,7 @@ def _fmt(x: float) -> str:
 
 def _check_target(solver: Solver, universe: Universe, lc: LinearConstraints, objective: Objective):
     if isinstance(objective, TargetReturn):
-        highest = solver.return_range(universe, lc).highest
+        highest = solver.highest_return(universe, lc)
         if objective.target_return > highest + RETURN_TOLERANCE:
             raise InfeasibleError(
                 f"target return {_fmt(objective.target_return)} is above the highest return "
@@ -65,7 +65,7 @@ def _check_target(solver: Solver, universe: Universe, lc: LinearConstraints, obj
                 f"rate {_fmt(rf)} (the best is {_fmt(float(universe.expected_returns.max()))})",
                 field="risk_free_rate",
             )
-        highest = solver.return_range(universe, lc).highest
+        highest = solver.highest_return(universe, lc)
         if highest <= rf + RETURN_TOLERANCE:
             raise InfeasibleError(
                 f"max Sharpe needs a portfolio returning more than the risk-free rate {_fmt(rf)}, "

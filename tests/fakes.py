@@ -45,12 +45,10 @@ class FakeSolver:
         w = _fill(problem.constraints, range(problem.universe.n_assets))
         return Solution(w, "FAKE", "optimal", (SolverAttempt("FAKE", "optimal"),))
 
-    def return_range(self, universe: Universe, constraints: LinearConstraints) -> ReturnRange:
+    def highest_return(self, universe: Universe, constraints: LinearConstraints) -> float:
         """Exact for box + budget: greedy filling by expected return is the LP optimum."""
         mu = universe.expected_returns
-        best = _fill(constraints, np.argsort(-mu, kind="stable"))
-        worst = _fill(constraints, np.argsort(mu, kind="stable"))
-        return ReturnRange(float(mu @ worst), float(mu @ best))
+        return float(mu @ _fill(constraints, np.argsort(-mu, kind="stable")))
 
 
 class SampleRiskEstimator:

@@ -216,7 +216,7 @@ def single_cases(n: int) -> list[Case]:
     mu, solver = universe.expected_returns, Container().solver()
     bounds = [Budget(), LongOnly(), WeightBounds(max_weight=MAX_WEIGHT)]
     lc = compile_constraints(universe.tickers, bounds)
-    highest = solver.return_range(universe, lc).highest
+    highest = solver.highest_return(universe, lc)
     target = 0.5 * (float(mu @ low) + highest)
     cases.append(Case(f"target return {target:.4f}", universe, TargetReturn(target), MAX_WEIGHT))
     return cases
