@@ -103,6 +103,16 @@ class RunSpec:
                     field="tickers",
                 )
 
+    def asset_count(self) -> int | None:
+        """How many assets the run has when the spec alone says (its tickers, an inline
+        model's); None when only the store or the file knows (a saved portfolio, every
+        stored ticker, a file's columns)."""
+        if isinstance(self.data, InlineModel):
+            return self.data.universe.n_assets
+        if isinstance(self.assets, Assets) and self.assets.tickers is not None:
+            return len(self.assets.tickers)
+        return None
+
     @property
     def kind(self) -> RunKind:
         return "single" if isinstance(self.task, Optimize) else "frontier"

@@ -172,3 +172,13 @@ def test_the_async_shell_runs_in_a_worker_thread(world, market) -> None:
     outcome = asyncio.run(AsyncRuns(runs).run(spec))
     assert outcome.id == "run-0"
     assert seen and seen[0] != threading.main_thread().name
+
+
+def test_a_spec_knows_its_asset_count_only_when_it_names_the_assets() -> None:
+    """The server sizes a run's solve slot from this before anything is read."""
+    universe = Universe(("A", "B", "C"), np.array([0.05, 0.08, 0.1]), np.eye(3) * 0.04)
+    assert RunSpec(task=Optimize(), data=InlineModel(universe)).asset_count() == 3
+    assert RunSpec(task=Optimize(), assets=Assets(("X", "Y"))).asset_count() == 2
+    assert RunSpec(task=Optimize()).asset_count() is None  # every stored ticker
+    assert RunSpec(task=Optimize(), assets=SavedPortfolio("core")).asset_count() is None
+    assert RunSpec(task=Frontier(), data=PricesFile("p.csv")).asset_count() is None

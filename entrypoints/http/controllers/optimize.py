@@ -6,7 +6,7 @@ from litestar.params import JSONBody
 from adapters.documents.codec import encode
 from adapters.documents.results import OptimizationResponse
 from entrypoints.http.dependencies import Solve
-from entrypoints.http.disconnects import unless_disconnected
+from entrypoints.http.disconnects import Cancel, unless_disconnected
 from entrypoints.http.gate import HEAVY_ASSETS
 from entrypoints.http.problems import SOLVE
 from entrypoints.http.requests import OptimizeRequest, request_spec
@@ -25,11 +25,15 @@ class OptimizeController(Controller):
         """One optimization on a saved portfolio, stored prices or an inline risk model. The
         answer is the document history keeps (``GET /api/optimizations/{id}`` ``results``).
         A client that disconnects stops its solve (between the exact engine's breakpoints)."""
-        runs = solving.runs
-        run = await runs.resolve(request_spec(data))
-        async with solving.gate.slot(len(run.portfolio.tickers) >= HEAVY_ASSETS):
-            outcome = await unless_disconnected(
-                request, lambda cancel: runs.execute(run, cancel=cancel)
-            )
-        # the stored document's JSON is the response (``encode`` says why it is not re-read)
+        runs, spec = solving.runs, request_spec(data)
+        count, run = spec.asset_count(), None
+        if count is None:  # only the store knows: resolve first, then wait for a slot that size
+            run = await runs.resolve(spec)
+            count = len(run.portfolio.tickers)
+
+        def work(cancel: Cancel):  # else resolve and solve in one hop, in the slot
+            return runs.run(spec, cancel) if run is None else runs.execute(run, cancel=cancel)
+
+        async with solving.gate.slot(count >= HEAVY_ASSETS):
+            outcome = await unless_disconnected(request, work)
         return Response(encode(outcome.document), media_type=MediaType.JSON)
