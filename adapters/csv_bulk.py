@@ -19,7 +19,6 @@ row by row than polars takes to import.
 
 import datetime as dt
 import io
-from pathlib import Path
 
 import numpy as np
 
@@ -34,10 +33,10 @@ DATE = r"^\d{4}-\d{2}-\d{2}$"
 LONG = ("date", "ticker", "close")
 
 
-def read_bulk(path: Path, header: list[str], long: bool) -> PriceHistory | None:
-    """The file's prices, or None when the row reader must decide (see the module docstring).
-    ``header`` is the row reader's stripped, checked header; ``long`` its choice of format."""
-    data = path.read_bytes()
+def read_bulk(data: bytes, header: list[str], long: bool) -> PriceHistory | None:
+    """The prices of a CSV file's bytes, or None when the row reader must decide (see the
+    module docstring). ``header`` is the row reader's stripped, checked header; ``long`` its
+    choice of format."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\n\n" in data or b"\n\r\n" in data or b"\r\r" in data or b"\0" in data:
@@ -136,8 +135,8 @@ def _long(pl, data: bytes, header: list[str]) -> PriceHistory | None:
     if days is None:
         return None
     values = close.to_numpy().astype(float, copy=False)
-    if not _positive(values):
-        return None
+    if np.isnan(values).any() or not _positive(values):
+        return None  # a "nan" close: polars reads NaN, the row reader calls it an empty price
     order = tickers.unique(maintain_order=True)
     codes = tickers.replace_strict(order, pl.Series(range(order.len())), return_dtype=pl.Int64)
     column = codes.to_numpy()

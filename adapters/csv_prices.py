@@ -155,12 +155,22 @@ def _header(reader: Iterable[list[str]], where: _Where) -> tuple[list[str], bool
     return header, False
 
 
-def parse_prices(handle: TextIO, name: str) -> PriceHistory:
-    """Parse a wide or long price CSV from an open text stream; errors name ``name``."""
+def parse_prices(handle: TextIO, name: str, data: bytes | None = None) -> PriceHistory:
+    """Parse a wide or long price CSV from an open text stream; errors name ``name``. ``data``:
+    the stream's bytes, when at hand: a large file is then read in bulk (``adapters.csv_bulk``)
+    when that gives certainly the same prices; otherwise, and for every file with a problem to
+    name, row by row."""
     where = _Where(Path(name))
     reader = csv.reader(handle)
     try:
         header, long = _header(reader, where)
+        if data is not None and len(data) >= BULK_BYTES:
+            bulk = read_bulk(data, header, long)
+            if bulk is not None:
+                return bulk
+            handle.seek(0)
+            reader = csv.reader(handle)
+            _header(reader, where)
         if long:
             return _read_long(reader, header, where)
         return _read_wide(reader, header, where)
@@ -169,21 +179,10 @@ def parse_prices(handle: TextIO, name: str) -> PriceHistory:
 
 
 def read_prices(path: Path) -> PriceHistory:
-    """Parse a wide or long price CSV file (see module docstring). A large file is read in
-    bulk (``adapters.csv_bulk``) when that gives certainly the same prices; otherwise, and
-    for every file with a problem to name, row by row."""
+    """Parse a wide or long price CSV file (see module docstring and ``parse_prices``)."""
     with open_text(path) as handle:
-        if path.stat().st_size >= BULK_BYTES:
-            where = _Where(path)
-            try:
-                header, long = _header(csv.reader(handle), where)
-            except csv.Error as exc:
-                raise where.error(1, "?", f"malformed CSV: {exc}") from None
-            bulk = read_bulk(path, header, long)
-            if bulk is not None:
-                return bulk
-            handle.seek(0)
-        return parse_prices(handle, path.name)
+        data = path.read_bytes() if path.stat().st_size >= BULK_BYTES else None
+        return parse_prices(handle, path.name, data)
 
 
 class CsvPriceSource:

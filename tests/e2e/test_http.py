@@ -10,6 +10,8 @@ import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 
+from adapters import csv_prices
+from adapters.csv_bulk import read_bulk
 from adapters.documents.results import OptimizationResponse
 from adapters.migrations import upgrade
 from entrypoints.cli.main import main
@@ -460,6 +462,40 @@ def test_prices_upload_csv_and_json_then_read_back(client) -> None:
     assert dup.status_code == 422
     assert "prices[1]: duplicate price for AAA" in dup.json()["detail"]
     assert client.get("/api/prices/AAA?start=2030-01-01").status_code == 404
+
+
+def test_a_large_csv_upload_is_read_in_bulk_with_exact_errors(client, monkeypatch) -> None:
+    """Over 1 MB the upload goes through the bulk reader, as a file does: the same prices,
+    and a bad cell still named by line and column (the row reader words it)."""
+    rng = np.random.default_rng(8)
+    days = np.datetime64("2001-01-01") + np.arange(1300)
+    closes = np.round(rng.uniform(5, 500, (1300, 100)), 4)
+    header = "date," + ",".join(f"U{j:02d}" for j in range(100))
+    lines = [
+        header,
+        *(f"{d}," + ",".join(map(repr, row.tolist())) for d, row in zip(days, closes, strict=True)),
+    ]
+    body = "\n".join(lines) + "\n"
+    assert len(body) > 1_000_000
+    answers = []
+
+    def spy(*args, **kwargs):
+        answers.append(read_bulk(*args, **kwargs))
+        return answers[-1]
+
+    monkeypatch.setattr(csv_prices, "read_bulk", spy)
+    r = client.post("/api/prices", content=body, headers={"content-type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert answers and answers[0] is not None  # the bulk reader's prices
+    assert r.json()["rows"] == closes.size
+    back = client.get("/api/prices/U07?limit=50000").json()
+    assert [p["close"] for p in back] == closes[:, 7].tolist()
+    lines[700] = lines[700].replace(repr(float(closes[699, 3])), "-3", 1)
+    bad = client.post(
+        "/api/prices", content="\n".join(lines) + "\n", headers={"content-type": "text/csv"}
+    )
+    assert bad.status_code == 422
+    assert "upload.csv line 701, column 'U03'" in bad.json()["detail"]
 
 
 def test_tickers_that_could_carry_markup_are_refused(client) -> None:
