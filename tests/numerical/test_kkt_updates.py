@@ -164,3 +164,43 @@ def test_the_time_limit_stops_before_an_event_that_would_overrun_it(monkeypatch)
         check()
     with pytest.raises(SolverTimeoutError):  # at 0.45 the next 0.15 s event would end at 0.6
         check()
+
+
+def test_the_dense_kkt_answers_every_system_exactly_by_lu_or_kept_inverse(monkeypatch) -> None:
+    """Systems far from the last one are solved by LU alone; the inverse is built once the
+    systems come one variable apart, and then updated: every answer equals a fresh solve."""
+    from adapters import critical_line_kkt
+    from adapters.critical_line_kkt import DenseKkt, dense_matrix
+
+    rng = np.random.default_rng(4)
+    n = 60
+    root = rng.normal(size=(n, n))
+    cov = root @ root.T / n + np.eye(n) * 0.1
+    group = (np.arange(n) % 2).astype(float)
+    normals = {-1: np.ones(n), -2: group}
+    kkt = DenseKkt(lambda index: cov[index], normals.__getitem__, n + 2)
+    inverses = []
+    real_inv = np.linalg.inv
+    monkeypatch.setattr(
+        critical_line_kkt.np.linalg, "inv", lambda a: inverses.append(1) or real_inv(a)
+    )
+    free = list(range(40))
+    sequence = [
+        free,  # first system: LU
+        free[:-1],  # one apart: the inverse is built
+        free[:-2],  # updated
+        [*free[:-2], 45],  # updated
+        list(range(10, 55)),  # far: LU again
+        list(range(10, 56)),  # one apart: rebuilt
+    ]
+    built = [0, 1, 1, 1, 1, 2]
+    for step, (assets, inverted) in enumerate(zip(sequence, built, strict=True)):
+        keys = [*assets, -1, *([-2] if step % 2 else [])]
+        rows = [k for k in keys if k < 0]
+        rhs = rng.normal(size=(len(keys), 2))
+        got = kkt.solve(keys, rhs)
+        matrix = dense_matrix(
+            cov[np.ix_(assets, assets)], np.array([normals[r][assets] for r in rows])
+        )
+        np.testing.assert_allclose(got, np.linalg.solve(matrix, rhs), atol=1e-10)
+        assert len(inverses) == inverted, step
