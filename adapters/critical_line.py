@@ -113,11 +113,18 @@ class _Problem:
 
     def cov_rows(self, index: np.ndarray) -> FloatArray:
         """Rows of the scaled covariance; S is symmetric, so rows are also its columns."""
+        rows, factor = self.cov_rows_unscaled(index)
+        return rows if factor == 1.0 else rows * factor
+
+    def cov_rows_unscaled(self, index: np.ndarray) -> tuple[FloatArray, float]:
+        """Rows of the covariance and the factor that scales them: a dense matrix too large to
+        keep scaled is read as it is, and the caller scales what it computes from the rows
+        (an f x f block, a 2 x n product) rather than all f x n of them per event."""
         if self.scaled is not None:
-            return self.scaled[index]
+            return self.scaled[index], 1.0
         if isinstance(self.risk, FactorModel):
-            return self.risk.rows(index) * self.inv_scale
-        return self.risk[index] * self.inv_scale
+            return self.risk.rows(index), self.inv_scale
+        return self.risk[index], self.inv_scale
 
 
 @dataclass(slots=True)
@@ -205,9 +212,9 @@ def _solve(p: _Problem, a: _ActiveSet) -> Piece:
     rhs[:f, 1] = p.mu[free]
     w0, w1 = np.zeros(p.n), np.zeros(p.n)
     if f + m < DIRECT_BELOW:
-        cov_rows = p.cov_rows(free)
-        sol = solve_direct(dense_matrix(cov_rows[:, free], normals[:, free]), rhs)
-        sw = sol[:f].T @ cov_rows
+        rows, factor = p.cov_rows_unscaled(free)
+        sol = solve_direct(dense_matrix(rows[:, free] * factor, normals[:, free]), rhs)
+        sw = (sol[:f].T @ rows) * factor
     else:
         sol, sw = _solve_large(p, free, row_ids, normals[:, free], rhs)
     w0[free], w0[fixed], w1[free] = sol[:f, 0], w_fixed, sol[:f, 1]

@@ -110,9 +110,15 @@ class Universe:
         return self._dense  # type: ignore[return-value]
 
     def portfolio_variance(self, weights: FloatArray) -> float:
-        """w'Sw, annualized; O(n_assets * n_factors) with a factor model."""
+        """w'Sw, annualized; O(n_assets * n_factors) with a factor model. With a dense matrix
+        and few assets held (a frontier point of 40 among 2000), only their block is read:
+        the whole product read 32 MB per point, a millisecond each."""
         if self._dense is None and self.factor_model is not None:
             return float(weights @ self.factor_model.matvec(weights))
+        held = np.flatnonzero(weights)
+        if 4 * held.size < weights.size:
+            w = weights[held]
+            return float(w @ self.covariance[np.ix_(held, held)] @ w)
         return float(weights @ self.covariance @ weights)
 
 
