@@ -62,6 +62,7 @@ class _Problem:
     """S * inv_scale kept whole for a small dense problem, so gathering rows costs no product."""
     _factor: FactorKkt | None = None
     _dense: DenseKkt | None = None
+    _normals: dict[tuple[int, ...], FloatArray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -74,6 +75,19 @@ class _Problem:
             out = b @ (model.factor_covariance @ (b.T @ w)) + model.specific_variance[:, None] * w
             return out * self.inv_scale
         return (self.risk @ w) * self.inv_scale
+
+    def normals(self, row_ids: list[int]) -> FloatArray:
+        """The budget's and the active rows' coefficients, (1 + len(row_ids), n), made once
+        per set of rows (a path revisits few); callers do not write to it."""
+        key = tuple(row_ids)
+        found = self._normals.get(key)
+        if found is None:
+            found = np.ones((1 + len(row_ids), self.n))
+            if row_ids:
+                found[1:] = self.rows[row_ids]
+            found.flags.writeable = False
+            self._normals[key] = found
+        return found
 
     def normal(self, key: int) -> FloatArray:
         """The coefficients of the budget (key -1) or of row j (key -2 - j)."""
@@ -193,31 +207,29 @@ def _solve(p: _Problem, a: _ActiveSet) -> Piece:
     if p.check is not None:
         p.check()
     free, fixed = np.flatnonzero(a.free), np.flatnonzero(~a.free)
-    bounds = a.bound_values(p)
-    w_fixed = bounds[fixed]
+    w0 = a.bound_values(p)  # the fixed assets' weights; the free ones are overwritten below
+    w0[free] = 0.0
     row_ids = sorted(a.rows)
     m, f = 1 + len(row_ids), free.size
     if f < m:
         raise CriticalLineError(f"{m} active equalities on {f} free assets")
-    normals = np.ones((m, p.n))
-    if row_ids:
-        normals[1:] = p.rows[row_ids]
+    normals = p.normals(row_ids)
     targets = np.array([1.0, *(_limit(p, j, a.rows[j]) for j in row_ids)])
-    held = fixed[w_fixed != 0.0]
+    held = np.flatnonzero(w0)  # fixed assets at a nonzero bound
     # S is symmetric: gather rows (contiguous) rather than columns.
-    s_fixed = p.held_times(held, bounds[held])
+    s_fixed = p.held_times(held, w0[held])
     rhs = np.zeros((f + m, 2))
     rhs[:f, 0] = -s_fixed[free]
-    rhs[f:, 0] = targets - normals[:, fixed] @ w_fixed
+    rhs[f:, 0] = targets - normals[:, held] @ w0[held]
     rhs[:f, 1] = p.mu[free]
-    w0, w1 = np.zeros(p.n), np.zeros(p.n)
+    w1 = np.zeros(p.n)
     if f + m < DIRECT_BELOW:
         rows, factor = p.cov_rows_unscaled(free)
         sol = solve_direct(dense_matrix(rows[:, free] * factor, normals[:, free]), rhs)
         sw = (sol[:f].T @ rows) * factor
     else:
         sol, sw = _solve_large(p, free, row_ids, normals[:, free], rhs)
-    w0[free], w0[fixed], w1[free] = sol[:f, 0], w_fixed, sol[:f, 1]
+    w0[free], w1[free] = sol[:f, 0], sol[:f, 1]
     y = sol[f:]
     my = y.T @ normals
     sw0, sw1 = sw[0] + s_fixed, sw[1]
