@@ -6,19 +6,27 @@ head this code needs is written here instead, and a test holds it to Alembic's o
 new migration cannot land without it.
 """
 
-from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from typing import TYPE_CHECKING
 
-from adapters.storage.engines import make_sync_engine
 from domain.errors import StorageUnavailableError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 SCHEMA_HEAD = "0005"
 """The newest migration in ``migrations/versions``."""
 
 
-def schema_state(url: str, engine: Engine | None = None) -> tuple[str | None, bool]:
+def schema_state(url: str, engine: "Engine | None" = None) -> tuple[str | None, bool]:
     """The database's revision and whether it has any table, read synchronously (a CLI
-    command checks its schema without an event loop, on the engine it then runs on)."""
+    command checks its schema without an event loop, on the engine it then runs on).
+    SQLAlchemy is imported here: ``SCHEMA_HEAD`` is read by runs on an SQLite file, which do
+    without it (``adapters.storage.sqlite_native``)."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from adapters.storage.engines import make_sync_engine
+
     own = engine is None
     engine = make_sync_engine(url) if engine is None else engine
     try:

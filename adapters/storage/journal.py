@@ -1,7 +1,6 @@
 """History appends from worker threads, on the async engine's synchronous twin."""
 
 import contextlib
-import datetime as dt
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -12,22 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters import tables
 from adapters.storage.errors import clash, unavailable
+from adapters.storage.history_rows import record_row
 from domain.records import OptimizationRecord
-
-
-def record_row(record: OptimizationRecord, owner: str | None) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "portfolio_id": record.portfolio_id,
-        "kind": record.kind,
-        "objective": record.objective,
-        "params_json": record.params,
-        "results_json": record.results,
-        "status": record.status,
-        "duration_ms": record.duration_ms,
-        "created_at": record.created_at or dt.datetime.now(dt.UTC),
-        "owner": owner,
-    }
 
 
 class _PreparedInsert:

@@ -6,7 +6,7 @@ from sqlalchemy import insert, select
 
 from adapters import tables
 from adapters.orm import OptimizationRow
-from adapters.storage.journal import record_row
+from adapters.storage.history_rows import record_row
 from adapters.storage.times import utc
 from domain.errors import NotFoundError
 from domain.records import OptimizationRecord

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from domain.errors import NotFoundError
 from domain.prices import PriceHistory
 
 EPOCH = dt.date(1970, 1, 1)
@@ -116,6 +117,22 @@ def assemble(
         if part[0].size:
             series[ticker] = part
     return series, [t for t in names if t not in series]
+
+
+def load(
+    names: Sequence[str],
+    rows: Iterable[tuple[str, bytes, bytes]],
+    start: dt.date | None,
+    end: dt.date | None,
+) -> PriceHistory:
+    """The prices of ``names`` in [start, end] from their series rows, on the union of their
+    days (NaN where one has none); a name with no price there is not found."""
+    series, missing = assemble(names, rows, start, end)
+    if missing:
+        raise NotFoundError(
+            f"no stored prices for {missing[0]!r} in that date range", field="tickers"
+        )
+    return history(names, series)
 
 
 def history(names: Sequence[str], series: Mapping[str, Series]) -> PriceHistory:

@@ -88,12 +88,7 @@ class SeriesQuery:
 
     def history(self, rows: Iterable[Any]) -> PriceHistory:
         """Prices on the union of the tickers' dates (NaN where one has none)."""
-        series, missing = price_series.assemble(self.names, rows, self._start, self._end)
-        if missing:
-            raise NotFoundError(
-                f"no stored prices for {missing[0]!r} in that date range", field="tickers"
-            )
-        return price_series.history(self.names, series)
+        return price_series.load(self.names, rows, self._start, self._end)
 
 
 SUMMARY = (

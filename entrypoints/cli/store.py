@@ -13,18 +13,25 @@ from domain.errors import StorageUnavailableError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from adapters.storage import SqlAlchemyRunStore, SqlAlchemyUnitOfWorkFactory
+    from adapters.storage import SqlAlchemyUnitOfWorkFactory
+    from application.ports import RunStore
 
 T = TypeVar("T")
 
 
-def prepare(url: str, migrate: bool, engine: "Engine | None" = None) -> None:
+def prepare(
+    url: str,
+    migrate: bool,
+    engine: "Engine | None" = None,
+    state: tuple[str | None, bool] | None = None,
+) -> None:
     """Upgrade when asked, or when the embedded SQLite file is new and empty; otherwise refuse a
     schema that is not this code's, naming the command to run. ``engine``: a synchronous engine
-    on ``url`` to check with (one is made for the check otherwise)."""
+    on ``url`` to check with (one is made for the check otherwise); ``state``: the revision
+    and whether there are tables, when already read."""
     from adapters.schema_version import SCHEMA_HEAD, schema_state
 
-    found, has_tables = schema_state(url, engine)
+    found, has_tables = state if state is not None else schema_state(url, engine)
     wanted = SCHEMA_HEAD
     if found == wanted:
         return
@@ -58,13 +65,26 @@ def with_store(container: Any, work: Callable[["SqlAlchemyUnitOfWorkFactory"], A
     return asyncio.run(go())
 
 
-def with_run_store(container: Any, work: Callable[["SqlAlchemyRunStore"], T]) -> T:
+def with_run_store(container: Any, work: Callable[["RunStore"], T]) -> T:
     """Check (or migrate) the schema, then run ``work`` on the store's synchronous side: one
-    engine, no event loop."""
+    engine, no event loop; on a plain SQLite file, one ``sqlite3`` connection and no
+    SQLAlchemy (``adapters.storage.sqlite_native``)."""
+    from adapters.storage.sqlite_native import sqlite_file
+
+    url = container.config.database_url()
+    path = sqlite_file(url)
+    if path is not None:
+        from adapters.storage.sqlite_native import SqliteRunStore, connect, schema_state
+
+        connection = connect(path)
+        try:
+            prepare(url, container.config.migrate(), state=schema_state(connection))
+            return work(SqliteRunStore(connection, url))
+        finally:
+            connection.close()
     from adapters.storage.engines import make_sync_engine
     from adapters.storage.run_store import SqlAlchemyRunStore
 
-    url = container.config.database_url()
     engine = make_sync_engine(url)
     try:
         prepare(url, container.config.migrate(), engine)
