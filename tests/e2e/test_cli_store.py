@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.schema_version import SCHEMA_HEAD
 from entrypoints.cli.main import main
 
 
@@ -114,11 +115,12 @@ def test_schema_behind_is_refused_with_the_command_to_run(env) -> None:
     run, prices, _ = env
     assert run("prices", "import", str(prices))[0] == 0
     assert run("db", "downgrade", "base")[0] == 0
-    code, _, err = run("prices", "list")
-    assert code == 3
-    assert "run `pfopt db upgrade` (or pass --migrate)" in err
+    for command in (("prices", "list"), ("optimize", str(prices))):  # async store, sqlite3 store
+        code, _, err = run(*command)
+        assert code == 3
+        assert "run `pfopt db upgrade` (or pass --migrate)" in err
     assert run("--migrate", "prices", "list")[0] == 0
-    assert run("db", "current")[1] == "current 0004, head 0004\n"
+    assert run("db", "current")[1] == f"current {SCHEMA_HEAD}, head {SCHEMA_HEAD}\n"
 
 
 @pytest.mark.parametrize(
