@@ -65,13 +65,14 @@ def test_objectives_validate_parameters(build, message: str) -> None:
     assert message in caught.value.detail
 
 
-@pytest.mark.parametrize("held", [1, 3, 12, 40])
+@pytest.mark.parametrize("held", [1, 3, 12, 40, 150])
 def test_portfolio_variance_of_a_sparse_portfolio_reads_its_block_only(held: int) -> None:
     """Few assets held: the held block alone, equal to the whole product to rounding."""
     rng = np.random.default_rng(held)
-    root = rng.normal(size=(40, 40))
-    universe = Universe(tuple(f"A{i}" for i in range(40)), np.zeros(40), root @ root.T / 40)
-    weights = np.zeros(40)
-    weights[rng.choice(40, held, replace=False)] = rng.dirichlet(np.ones(held))
+    n = 240
+    root = rng.normal(size=(n, n))
+    universe = Universe(tuple(f"A{i}" for i in range(n)), np.zeros(n), root @ root.T / n)
+    weights = np.zeros(n)
+    weights[rng.choice(n, held, replace=False)] = rng.dirichlet(np.ones(held))
     whole = float(weights @ universe.covariance @ weights)
     assert universe.portfolio_variance(weights) == pytest.approx(whole, rel=1e-14, abs=1e-18)
