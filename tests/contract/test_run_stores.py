@@ -157,3 +157,28 @@ def test_an_unopenable_file_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(StorageUnavailableError, match="database is unavailable") as caught:
         connect(str(tmp_path / "no-such-folder" / "p.db"))
     assert caught.value.field == "database"
+
+
+def test_a_lost_postgresql_connection_during_a_series_read_is_a_storage_error() -> None:
+    """The series are read on the driver's binary cursor, beside SQLAlchemy: its errors are
+    translated too (a connection killed under the read)."""
+    from sqlalchemy import text
+
+    from adapters.storage.prices import SeriesQuery
+    from tests.storage import postgres_url
+
+    url = postgres_url()
+    upgrade(url)
+    engine, killer = make_sync_engine(url), make_sync_engine(url)
+    try:
+        connection = engine.connect()
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with killer.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(StorageUnavailableError, match="database is unavailable"):
+            SeriesQuery(["AAA"], None, None).rows(connection)
+        connection.invalidate()  # dead: the pool drops it rather than rolling it back
+        connection.close()
+    finally:
+        engine.dispose()
+        killer.dispose()
