@@ -92,6 +92,20 @@ def test_an_optimize_answer_is_its_response_struct_encoded(client) -> None:
     assert answer["content"]["application/json"]["schema"]["$ref"].endswith("OptimizationResponse")
 
 
+def test_max_sharpe_on_a_riskless_singular_model_is_a_clear_422(client) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 2)) * 0.2
+    inline = {
+        "tickers": [f"S{i}" for i in range(12)],
+        "expected_returns": rng.uniform(0.05, 0.2, 12).tolist(),
+        "covariance": (x @ x.T).tolist(),
+    }
+    r = client.post("/api/optimize/portfolio", json={"inline": inline})
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "covariance"
+    assert "max Sharpe has no maximum" in r.json()["detail"]
+
+
 def test_solver_options_reach_the_solver(client) -> None:
     u = random_universe(5, seed=3)
     inline = {
