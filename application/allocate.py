@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from application.riskless import riskless_error, singular
 from domain.cleaning import clean_weights
 from domain.errors import InfeasibleError
 from domain.feasibility import precheck
@@ -72,56 +73,11 @@ def _check_target(solver: Solver, universe: Universe, lc: LinearConstraints, obj
                 f"but the highest return reachable under these constraints is {_fmt(highest)}",
                 field="risk_free_rate",
             )
-        if _singular(universe):
-            _check_riskless(solver, universe, lc, rf)
-
-
-SINGULAR = 1e-12
-"""A covariance is singular when its smallest Cholesky pivot, squared, is at most this times
-its largest variance; a portfolio is riskless when its variance is (annualized)."""
-
-
-def _singular(universe: Universe) -> bool:
-    """Whether some portfolio may have zero variance: a factor model with a zero specific
-    variance, or a dense covariance without a full-rank Cholesky factor (a sample covariance
-    of fewer days than assets, a singular inline model). O(n^3 / 3), a few us at 20 assets."""
-    model = universe.factor_model
-    if model is not None:  # B F B' + D is positive definite when every D > 0
-        return bool(np.any(model.specific_variance <= 0.0))
-    cov = universe.covariance
-    scale = _largest_variance(universe)
-    try:
-        pivots = np.diag(np.linalg.cholesky(cov))
-    except np.linalg.LinAlgError:
-        return True
-    return bool(float(np.min(pivots)) ** 2 <= SINGULAR * scale)
-
-
-def _largest_variance(universe: Universe) -> float:
-    model = universe.factor_model
-    if model is None:
-        return float(np.max(np.diag(universe.covariance)))
-    b = model.loadings
-    return float(
-        np.max(np.einsum("ij,jk,ik->i", b, model.factor_covariance, b) + model.specific_variance)
-    )
-
-
-def _check_riskless(solver: Solver, universe: Universe, lc: LinearConstraints, rf: float):
-    """With a singular covariance a feasible portfolio may carry no risk; if the least risky
-    one earns more than the risk-free rate, the Sharpe ratio has no maximum (the exact path
-    skips zero-variance points and would answer a finite, wrong tangency)."""
-    floor = solver.solve(Problem(universe, lc, MinVariance())).weights
-    scale = _largest_variance(universe)
-    excess = float(universe.expected_returns @ floor) - rf
-    if universe.portfolio_variance(floor) <= SINGULAR * scale and excess > RETURN_TOLERANCE:
-        raise InfeasibleError(
-            f"max Sharpe has no maximum: a portfolio with zero variance under these constraints "
-            f"returns {_fmt(excess)} above the risk-free rate {_fmt(rf)} (the covariance is "
-            "singular); use a shrinkage covariance (Ledoit-Wolf or OAS), or constrain the "
-            "portfolio",
-            field="covariance",
-        )
+        if singular(universe):  # then the least risky portfolio may be riskless
+            floor = solver.solve(Problem(universe, lc, MinVariance())).weights
+            unbounded = riskless_error(universe, floor, rf)
+            if unbounded is not None:
+                raise unbounded
 
 
 def _solve(solver: Solver, problem: Problem):

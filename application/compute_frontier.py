@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from application.estimate_universe import EstimationSettings, ModelSource
+from application.riskless import riskless_error
 from domain.charts import AssetPoints, asset_points
 from domain.cleaning import clean_weights
 from domain.errors import (
@@ -126,6 +127,9 @@ def trace_frontier(
         universe, lc, float(universe.expected_returns @ low.weights), low, risk_free_rate
     )
     try:
+        unbounded = riskless_error(universe, low.weights, risk_free_rate)
+        if unbounded is not None:
+            raise unbounded
         best = frontier.max_sharpe(risk_free_rate)
         max_sharpe = _point(
             universe, lc, float(universe.expected_returns @ best.weights), best, risk_free_rate

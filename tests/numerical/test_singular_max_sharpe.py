@@ -61,3 +61,18 @@ def test_a_singular_covariance_with_risk_left_in_every_portfolio_is_answered() -
         if w.max() <= 0.5:
             sharpe = (universe.expected_returns @ w) / np.sqrt(w @ cov @ w)
             assert sharpe <= got.metrics.sharpe + 1e-9
+
+
+def test_a_frontier_on_a_riskless_singular_model_flags_no_max_sharpe() -> None:
+    """The frontier is still traced; its max-Sharpe point is absent, with the reason noted."""
+    from application.compute_frontier import trace_frontier
+
+    universe = _rank_three()
+    lc = compile_constraints(universe.tickers, [Budget(), LongOnly()])
+    result = trace_frontier(Container().frontier_solver(), universe, lc, n_points=5)
+    assert result.max_sharpe is None
+    assert any("max Sharpe has no maximum" in note for note in result.notes)
+    assert len(result.points) == 5
+    full_rank = random_universe(8, seed=3)
+    lc = compile_constraints(full_rank.tickers, [Budget(), LongOnly()])
+    assert trace_frontier(Container().frontier_solver(), full_rank, lc).max_sharpe is not None
