@@ -8,7 +8,7 @@ new migration cannot land without it.
 
 from typing import TYPE_CHECKING
 
-from domain.errors import StorageUnavailableError
+from adapters.storage.errors import unavailable
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -38,10 +38,7 @@ def schema_state(url: str, engine: "Engine | None" = None) -> tuple[str | None, 
             revisions = list(found)
             return (revisions[0] if len(revisions) == 1 else None), True
     except (OperationalError, DBAPIError, OSError) as error:
-        reason = str(getattr(error, "orig", error)).splitlines()[0]
-        raise StorageUnavailableError(
-            f"the database is unavailable: {reason}", field="database"
-        ) from None
+        raise unavailable(error) from None
     finally:
         if own:
             engine.dispose()

@@ -19,7 +19,7 @@ from typing import Any
 from adapters.storage import price_series
 from adapters.storage.errors import clash, unavailable
 from adapters.storage.history_rows import record_row
-from domain.errors import NotFoundError, StorageUnavailableError
+from domain.errors import NotFoundError
 from domain.prices import PriceHistory
 from domain.records import OptimizationRecord, StoredPortfolio
 
@@ -72,10 +72,7 @@ def schema_state(connection: sqlite3.Connection) -> tuple[str | None, bool]:
         found = connection.execute("SELECT version_num FROM alembic_version")
         revisions = [row[0] for row in found]
     except sqlite3.Error as error:
-        reason = str(error).splitlines()[0]
-        raise StorageUnavailableError(
-            f"the database is unavailable: {reason}", field="database"
-        ) from None
+        raise unavailable(error) from None
     return (revisions[0] if len(revisions) == 1 else None), True
 
 
