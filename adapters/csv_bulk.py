@@ -22,7 +22,7 @@ import io
 
 import numpy as np
 
-from domain.prices import PriceHistory
+from domain.prices import HIGHEST_PRICE, LOWEST_PRICE, PriceHistory
 
 BULK_BYTES = 1_000_000
 """Files from this size up are read in bulk (about 100k cells: ~0.2 s row by row)."""
@@ -78,8 +78,9 @@ def _as_dates(days: np.ndarray) -> list[dt.date]:
 
 
 def _positive(values: np.ndarray) -> bool:
-    finite = values[~np.isnan(values)]
-    return bool(np.all(np.isfinite(finite)) and np.all(finite > 0))
+    """Every present close within the stored range (else the row reader names the cell)."""
+    present = values[~np.isnan(values)]
+    return bool(np.all((present >= LOWEST_PRICE) & (present <= HIGHEST_PRICE)))
 
 
 def _wide(pl, data: bytes, header: list[str]) -> PriceHistory | None:

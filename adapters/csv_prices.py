@@ -17,7 +17,7 @@ import numpy as np
 
 from adapters.csv_bulk import BULK_BYTES, read_bulk
 from domain.errors import InvalidPriceDataError, NotFoundError
-from domain.prices import PriceHistory
+from domain.prices import HIGHEST_PRICE, LOWEST_PRICE, PriceHistory
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none"})
 LONG_COLUMNS = frozenset({"date", "ticker", "close"})
@@ -61,8 +61,9 @@ def _price(text: str, where: _Where, line: int, column: str, *, allow_missing: b
         value = float(text)
     except ValueError:
         raise where.error(line, column, f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise where.error(line, column, f"price must be a positive number, got {text.strip()}")
+    if not LOWEST_PRICE <= value <= HIGHEST_PRICE:  # NaN and inf fail too
+        limits = f"{LOWEST_PRICE:g} to {HIGHEST_PRICE:g}"
+        raise where.error(line, column, f"price must be from {limits}, got {text.strip()}")
     return value
 
 

@@ -193,7 +193,7 @@ class CvxpySolver:
             try:
                 settings = {**_OPTIONS[name](remaining), **self._options.get(name, {})}
                 program.solve(solver=name, **settings)
-            except cp.SolverError as exc:
+            except (cp.SolverError, ValueError) as exc:  # ValueError: NaN or inf in the data
                 attempts.append(SolverAttempt(name, f"error: {str(exc).splitlines()[0]}"))
                 continue
             status = program.status

@@ -2,9 +2,26 @@
 no SQLAlchemy (every CLI command, ``--help`` included, asks)."""
 
 import os
+import re
 from pathlib import Path
 
 from platformdirs import user_data_dir
+
+SUPPORTED = re.compile(r"(sqlite|postgresql)(\+[a-z0-9_]+)?://.*", re.DOTALL)
+
+
+def checked_database_url(url: str) -> str:
+    """``url`` if it names a database pfopt runs on, else a ``ValidationError`` saying which
+    (read with a pattern: SQLAlchemy is not imported by every command)."""
+    from domain.errors import ValidationError
+
+    if not SUPPORTED.fullmatch(url):
+        raise ValidationError(
+            f"database URL {url[:60]!r} is not one pfopt can use: give sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST:PORT/DATABASE",
+            field="database-url",
+        )
+    return url
 
 
 def default_database_url() -> str:

@@ -19,6 +19,12 @@ BAR_LIMIT = 25
 COLORS = {"line": "#1f4e79", "star": "#d62728", "minvar": "#2ca02c", "asset": "#7f7f7f"}
 
 
+def _literal(ticker: str) -> str:
+    """A ticker as literal text: matplotlib reads ``$...$`` as math, and a ticker such as
+    ``$\\frac$`` made the whole chart fail."""
+    return ticker.replace("$", r"\$")
+
+
 def _render(figure: Figure, fmt: ChartFormat, dpi: int) -> bytes:
     buffer = io.BytesIO()
     try:
@@ -54,7 +60,9 @@ class MatplotlibChartRenderer:
             for t, x, y in zip(
                 assets.tickers, assets.volatilities, assets.expected_returns, strict=True
             ):
-                ax.annotate(t, (x, y), fontsize=7, xytext=(3, 2), textcoords="offset points")
+                ax.annotate(
+                    _literal(t), (x, y), fontsize=7, xytext=(3, 2), textcoords="offset points"
+                )
         mv = frontier.min_variance.metrics
         if mv is not None:
             ax.scatter(
@@ -115,7 +123,7 @@ class MatplotlibChartRenderer:
         if len(held) <= PIE_LIMIT and all(weights[i] > 0 for i in held):
             ax.pie(
                 [weights[i] for i in held],
-                labels=[tickers[i] for i in held],
+                labels=[_literal(tickers[i]) for i in held],
                 autopct="%1.1f%%",
                 startangle=90,
                 counterclock=False,
@@ -123,7 +131,7 @@ class MatplotlibChartRenderer:
             ax.set_aspect("equal")
         else:
             shown = held[:BAR_LIMIT]
-            labels = [tickers[i] for i in shown]
+            labels = [_literal(tickers[i]) for i in shown]
             values = [float(weights[i]) for i in shown]
             if len(held) > BAR_LIMIT:
                 labels.append(f"Other ({len(held) - BAR_LIMIT} assets)")
@@ -152,7 +160,7 @@ class MatplotlibChartRenderer:
         ax.barh(
             y - 0.2, [weights[i] for i in order], height=0.4, color=COLORS["line"], label="Weight"
         )
-        ax.set_yticks(y, [tickers[i] for i in order])
+        ax.set_yticks(y, [_literal(tickers[i]) for i in order])
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_title("Risk contribution vs weight")
         ax.legend(fontsize=8)

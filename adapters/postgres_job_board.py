@@ -28,9 +28,10 @@ from typing import Any
 import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.storage.errors import storage_errors
 from application.job_board import FINAL, State, Subscription, initial_state, taken, unknown
 from domain.errors import StorageUnavailableError
 
@@ -63,15 +64,8 @@ def _decoded(state: Any) -> State:
 
 @asynccontextmanager
 async def _storage() -> AsyncIterator[None]:
-    try:
+    with storage_errors():
         yield
-    except IntegrityError:
-        raise
-    except (OperationalError, DBAPIError, OSError) as error:
-        reason = str(getattr(error, "orig", error)).splitlines()[0]
-        raise StorageUnavailableError(
-            f"the database is unavailable: {reason}", field="database"
-        ) from error
 
 
 class PostgresJobBoard:
@@ -123,7 +117,7 @@ class PostgresJobBoard:
                     await self._fail_expired()
             except StorageUnavailableError as error:
                 healthy_since = None
-                log.warning("job board: leases not renewed (%s)", error.detail)
+                log.warning("job board: leases not renewed (%s)", error.reason or error.detail)
             except Exception:  # the keeper must outlive any one bad round
                 healthy_since = None
                 log.exception("job board: lease round failed")

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Double,
     Float,
     ForeignKey,
     Index,
@@ -98,7 +99,7 @@ price_data = Table(
     metadata,
     Column("ticker", String(32), primary_key=True),
     Column("date", Date, primary_key=True),
-    Column("close", Numeric(20, 8), nullable=False),
+    Column("close", Double, nullable=False),
     Index("ix_price_data_date", "date"),
 )
 

@@ -8,6 +8,7 @@ owner of everything created with the key.
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 
@@ -16,6 +17,10 @@ from domain.records import ApiKeyRecord
 from domain.repositories import UnitOfWorkFactory
 
 PREFIX = "pfo"
+KEY_ID = re.compile(r"[0-9a-f]{16}")
+SECRET = re.compile(r"[A-Za-z0-9_-]{43}")
+"""The shapes ``create`` makes (``token_hex(8)``, ``token_urlsafe(32)``): anything else is refused
+before the store is asked, so a malformed key (a NUL byte, a megabyte) never reaches SQL."""
 
 
 def _digest(salt: str, secret: str) -> str:
@@ -56,9 +61,14 @@ class ManageKeys:
         """The owner named by a valid, unrevoked key; ``UnauthorizedError`` otherwise (one
         message for every failure, so a caller cannot probe which ids exist)."""
         prefix, _, rest = token.partition("_")
-        key_id, _, secret = rest.partition("_")
+        key_id, secret = rest[:16], rest[17:]
         refused = UnauthorizedError("the API key is not valid", field="authorization")
-        if prefix != PREFIX or not key_id or not secret:
+        if (
+            prefix != PREFIX
+            or rest[16:17] != "_"
+            or not KEY_ID.fullmatch(key_id)
+            or not SECRET.fullmatch(secret)
+        ):
             raise refused
         try:
             async with self._uow() as uow:

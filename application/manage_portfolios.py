@@ -3,9 +3,16 @@
 import uuid
 
 from domain.errors import NotFoundError
-from domain.model import Portfolio
+from domain.model import Portfolio, check_stored_ticker
 from domain.records import StoredPortfolio
 from domain.repositories import UnitOfWorkFactory
+
+
+def _storable(portfolio: Portfolio) -> None:
+    """A saved portfolio runs on stored prices, so its tickers follow the stored ticker rule
+    (checked before the store: PostgreSQL refused a 33-character one as a database error)."""
+    for ticker in portfolio.tickers:
+        check_stored_ticker(ticker, "tickers")
 
 
 class ManagePortfolios:
@@ -15,6 +22,7 @@ class ManagePortfolios:
         self._uow = uow
 
     async def create(self, portfolio: Portfolio, owner: str | None = None) -> StoredPortfolio:
+        _storable(portfolio)
         stored = StoredPortfolio(str(uuid.uuid4()), portfolio, owner)
         async with self._uow() as uow:
             await uow.portfolios.add(stored)
@@ -32,6 +40,7 @@ class ManagePortfolios:
     async def replace(
         self, ref: str, portfolio: Portfolio, owner: str | None = None
     ) -> StoredPortfolio:
+        _storable(portfolio)
         async with self._uow() as uow:
             stored = await _find(uow, ref, owner)
             await uow.portfolios.replace(StoredPortfolio(stored.id, portfolio, stored.owner))

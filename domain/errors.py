@@ -104,9 +104,16 @@ class ConflictError(DomainError):
 
 
 class StorageUnavailableError(DomainError):
-    """The database cannot be reached or is not at the schema this code expects."""
+    """The database cannot be reached or is not at the schema this code expects.
+
+    ``reason`` is the driver's own words (host, port, server message): for the operator's log
+    and the local CLI, never for an HTTP client, which learns only that it may retry."""
 
     code = "storage_unavailable"
+
+    def __init__(self, detail: str, *, field: str | None = None, reason: str | None = None):
+        super().__init__(detail, field=field)
+        self.reason = reason
 
 
 class ChartError(DomainError):
@@ -119,6 +126,13 @@ class BusyError(DomainError):
     """The service is at its limit of concurrent solves; try again shortly."""
 
     code = "busy"
+
+
+class TooManyRequestsError(BusyError):
+    """This owner already has its share of the server's solves admitted; others still get
+    theirs. Try again when one of yours ends."""
+
+    code = "too_many_requests"
 
 
 class TooManyJobsError(BusyError):

@@ -1,14 +1,52 @@
 """Assets, the estimated universe and the portfolio a user optimizes."""
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from domain.constraints import Constraint
-from domain.errors import InvalidUniverseError
+from domain.errors import InvalidUniverseError, ValidationError
 from domain.risk_model import FactorModel
 from domain.types import FloatArray, frozen_array, numbers
+
+TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9._^=/:-]{0,31}")
+"""A stored ticker (prices, saved portfolios): 1..32 characters of letters, digits and
+``. _ ^ = / : -`` (BRK.B, ^GSPC, BF-B). Stored data are shared by every user of a service, so a
+name that could carry markup into someone else's page, or that the database column cannot
+hold, is refused at the door, on every database alike."""
+LONGEST_INLINE_TICKER = 64
+"""An inline model's tickers (and so a run's assets) are the caller's labels, never stored as
+prices: any text without control characters up to this length."""
+LONGEST_SECTOR = 100
+LONGEST_NAME = 200
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_text(
+    value: str, field: str, longest: int, error: type[ValidationError] = ValidationError
+) -> str:
+    """A name or label: 1..``longest`` characters, not padded, without control characters (a
+    NUL cannot be stored in PostgreSQL text; a newline would forge log and CSV lines)."""
+    if not value or value != value.strip():
+        raise error(f"{field} {value[:40]!r} is empty or padded", field=field)
+    if len(value) > longest:
+        raise error(f"{field} takes 1..{longest} characters, got {len(value)}", field=field)
+    if CONTROL.search(value):
+        raise error(f"{field} {value[:40]!r} holds a control character", field=field)
+    return value
+
+
+def check_stored_ticker(ticker: str, field: str) -> str:
+    """A ticker that may be stored (prices, sectors, saved portfolios): ``TICKER``."""
+    check_text(ticker, field, len(ticker) or 1, InvalidUniverseError)  # empty, padded, control
+    if not TICKER.fullmatch(ticker):
+        raise InvalidUniverseError(
+            f"{field} {ticker[:40]!r}: use 1..32 letters, digits or . _ ^ = / : -", field=field
+        )
+    return ticker
+
 
 MIN_ASSETS = 2
 SYMMETRY_TOLERANCE = 1e-8
@@ -23,8 +61,9 @@ class Asset:
     sector: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.ticker or self.ticker != self.ticker.strip():
-            raise InvalidUniverseError(f"ticker {self.ticker!r} is empty or padded", field="ticker")
+        check_text(self.ticker, "tickers", LONGEST_INLINE_TICKER, InvalidUniverseError)
+        if self.sector is not None:
+            check_text(self.sector, f"sectors[{self.ticker}]", LONGEST_SECTOR)
 
 
 def check_tickers(tickers: Sequence[str], minimum: int = MIN_ASSETS) -> tuple[str, ...]:
@@ -35,6 +74,10 @@ def check_tickers(tickers: Sequence[str], minimum: int = MIN_ASSETS) -> tuple[st
         )
     seen: set[str] = set()
     for ticker in tickers:
+        if not isinstance(ticker, str):
+            raise InvalidUniverseError(f"ticker {ticker!r} is not text", field="tickers")
+        if len(ticker) > LONGEST_INLINE_TICKER or CONTROL.search(ticker):
+            check_text(ticker, "tickers", LONGEST_INLINE_TICKER, InvalidUniverseError)
         if ticker in seen:
             raise InvalidUniverseError(f"duplicate ticker {ticker!r}", field="tickers")
         seen.add(ticker)
@@ -167,6 +210,7 @@ class Portfolio:
     current_weights: Mapping[str, float] | None = field(default=None)
 
     def __post_init__(self) -> None:
+        check_text(self.name, "name", LONGEST_NAME)
         check_tickers(self.tickers)
         if self.current_weights is not None:
             unknown = sorted(set(self.current_weights) - set(self.tickers))

@@ -2,20 +2,21 @@
 
 import datetime as dt
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from domain.errors import InvalidPriceDataError
-from domain.model import check_tickers
+from domain.model import TICKER, check_tickers
 from domain.types import FloatArray, frozen_array
 
-TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9._^=/:-]{0,31}")
-"""A stored ticker: 1..32 characters of letters, digits and ``. _ ^ = / : -`` (BRK.B, ^GSPC,
-BF-B). Stored prices are shared by every user of a service, so a name that could carry markup
-into someone else's page, or that the database column cannot hold, is refused at the door."""
+LOWEST_PRICE = 1e-8
+HIGHEST_PRICE = 1e15
+"""Closes outside these are refused, on every engine alike: below a hundred-millionth of a unit
+or above a quadrillion no instrument trades, and such a value is a unit mistake or a corrupt
+cell; between them every close is stored exactly (a float column) and every return between
+two of them (at most 1e23) is finite."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -52,13 +53,13 @@ class PriceHistory:
                     f"dates must be strictly increasing: {b.isoformat()} follows {a.isoformat()}",
                     field="date",
                 )
-        bad = ~np.isnan(values) & ~(np.isfinite(values) & (values > 0))
+        bad = ~np.isnan(values) & ~((values >= LOWEST_PRICE) & (values <= HIGHEST_PRICE))
         if np.any(bad):
             row, col = (int(x) for x in np.argwhere(bad)[0])
             value = float(values[row, col])
             raise InvalidPriceDataError(
-                f"price of {names[col]!r} on {dates[row].isoformat()} is {value!r}; "
-                f"prices must be positive finite numbers",
+                f"price of {names[col]!r} on {dates[row].isoformat()} is {value!r}; prices "
+                f"must be positive finite numbers from {LOWEST_PRICE:g} to {HIGHEST_PRICE:g}",
                 field=f"prices.{names[col]}",
             )
         object.__setattr__(self, "dates", tuple(dates))

@@ -40,6 +40,7 @@ DEFAULTS = {
     "ws_idle_s": float(os.environ.get("PFOPT_WS_IDLE_S", "300")),
     "max_jobs_per_owner": int(os.environ.get("PFOPT_MAX_JOBS_PER_OWNER", "4")),
     "shutdown_grace_s": float(os.environ.get("PFOPT_SHUTDOWN_GRACE_S", "10")),
+    "db_deadline_s": float(os.environ.get("PFOPT_DB_DEADLINE_S", "5")),
     "auth_required": os.environ.get("PFOPT_AUTH", "").lower() == "required",
 }
 

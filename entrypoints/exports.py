@@ -42,13 +42,31 @@ def rows_to_history(rows: list[PriceRowBody]) -> PriceHistory:
     return PriceHistory(dates, tickers, closes)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A cell a spreadsheet would run as a formula when it begins with one of these (CSV injection:
+an inline ticker ``=HYPERLINK(...)`` in someone's export)."""
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text as a spreadsheet shows it literally: a formula-like start gets a leading quote (the
+    convention spreadsheets read as "this is text"). Numbers are written as numbers."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def frontier_csv(doc: FrontierResponse) -> str:
     """Frontier points, one row each: metrics, status and the weight of every ticker."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     tickers = list(doc.min_variance.weights or {})
     writer.writerow(
-        ["target_return", "expected_return", "volatility", "sharpe", "status", *tickers]
+        [
+            "target_return",
+            "expected_return",
+            "volatility",
+            "sharpe",
+            "status",
+            *map(spreadsheet_safe, tickers),
+        ]
     )
     for p in doc.points:
         weights = p.weights or {}
@@ -73,5 +91,5 @@ def record_csv(record: OptimizationRecord) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["ticker", "weight"])
-    writer.writerows(doc.weights.items())
+    writer.writerows((spreadsheet_safe(t), w) for t, w in doc.weights.items())
     return out.getvalue()

@@ -17,20 +17,20 @@ async def copy_upsert(session: "AsyncSession", rows: list[tuple[str, dt.date, fl
     driver = raw.driver_connection
     async with driver.cursor() as cursor:
         await cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS price_staging "
-            "(ticker varchar(32), date date, close numeric(20, 8)) ON COMMIT DELETE ROWS"
+            "CREATE TEMP TABLE IF NOT EXISTS price_import_rows "
+            "(ticker varchar(32), date date, close float8) ON COMMIT DELETE ROWS"
         )
-        async with cursor.copy("COPY price_staging (ticker, date, close) FROM STDIN") as copy:
+        async with cursor.copy("COPY price_import_rows (ticker, date, close) FROM STDIN") as copy:
             for row in rows:
                 await copy.write_row(row)
         tickers = sorted({row[0] for row in rows})
         await cursor.execute(PG_LOCK, {"tickers": tickers})
         await cursor.execute(
             "INSERT INTO price_data (ticker, date, close) "
-            "SELECT ticker, date, close FROM price_staging ORDER BY ticker, date "
+            "SELECT ticker, date, close FROM price_import_rows ORDER BY ticker, date "
             "ON CONFLICT (ticker, date) DO UPDATE SET close = EXCLUDED.close "
             "WHERE price_data.close IS DISTINCT FROM EXCLUDED.close"
         )
         await cursor.execute(PG_REFRESH, {"tickers": tickers})
-        await cursor.execute("TRUNCATE price_staging")
+        await cursor.execute("TRUNCATE price_import_rows")
         await cursor.execute("ANALYZE price_data")

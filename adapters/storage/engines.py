@@ -10,12 +10,49 @@ if TYPE_CHECKING:  # the async side is imported when an async engine is made
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-def make_engine(url: str) -> "AsyncEngine":
-    """An async engine: pre-pinged pool for PostgreSQL, a 30 s busy timeout for SQLite."""
+DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+"""The async driver of each database pfopt runs on (psycopg serves sync connections too)."""
+
+
+def with_driver(url: "str | URL") -> URL:
+    """``url`` on pfopt's driver: a user may well write ``sqlite:///file.db`` or
+    ``postgresql://host/db``, which name SQLAlchemy's synchronous defaults (psycopg2 is not
+    even installed); any other database is left as given, for its own error."""
+    parsed = make_url(url)
+    driver = DRIVERS.get(parsed.get_backend_name())
+    return parsed if driver is None else parsed.set(drivername=driver)
+
+
+POOL_TIMEOUT_S = 3.0
+"""How long a request waits for a free connection before the outage is reported (503): every
+connection busy means the database is stalled or swamped; SQLAlchemy's default is 30 s."""
+POSTGRES_CONNECT = {
+    "connect_timeout": 3,  # seconds, the whole handshake (libpq's; psycopg applies it)
+    "options": "-c statement_timeout=120000",  # ms: the server ends a runaway statement
+}
+
+
+def make_engine(url: "str | URL") -> "AsyncEngine":
+    """An async engine: for PostgreSQL a pool whose connections are pinged on checkout, with
+    connect, pool and statement timeouts (a stalled database must be reported, not waited on);
+    for SQLite a 30 s busy timeout."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    if url.startswith("postgresql"):
-        return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    url = with_driver(url)
+
+    if url.get_backend_name() == "postgresql":
+        engine = create_async_engine(
+            url,
+            pool_pre_ping=False,  # track_checkouts pings, where a deadline can cut it short
+            pool_size=5,
+            max_overflow=10,
+            pool_timeout=POOL_TIMEOUT_S,
+            connect_args=POSTGRES_CONNECT,
+        )
+        from adapters.storage.deadline import track_checkouts
+
+        track_checkouts(engine)
+        return engine
     engine = create_async_engine(url, connect_args={"timeout": 30})
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
@@ -34,12 +71,19 @@ def make_sync_engine(url: "str | URL") -> Engine:
     """A synchronous engine on the database of an async URL (the CLI's runs, and the twin of an
     async engine): SQLite through the standard library's driver, PostgreSQL through psycopg's
     synchronous connection."""
-    url = make_url(url)
+    url = with_driver(url)
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=2,
+        max_overflow=8,
+        pool_timeout=POOL_TIMEOUT_S,
+        connect_args=POSTGRES_CONNECT,
+    )
 
 
 _TWINS: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()

@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Dialect, Engine, Table, insert
-from sqlalchemy.exc import DBAPIError
 
 from adapters import tables
-from adapters.storage.errors import clash, unavailable
+from adapters.storage.errors import clash, storage_error, storage_errors
 from adapters.storage.history_rows import record_row
 from domain.records import OptimizationRecord
 
@@ -58,10 +57,8 @@ class SqlAlchemyRunJournal:
 
     def _append(self, record: OptimizationRecord) -> None:
         driver = self.engine.dialect.loaded_dbapi
-        try:
+        with storage_errors():  # the pool re-raises the driver's own errors
             connection = self.engine.raw_connection()
-        except (DBAPIError, driver.Error) as error:  # the pool re-raises the driver's own
-            raise unavailable(error) from error
         try:
             cursor = connection.cursor()
             cursor.execute(
@@ -74,7 +71,10 @@ class SqlAlchemyRunJournal:
             raise clash() from None
         except driver.Error as error:
             connection.invalidate(error)  # the pool replaces it; a later append reconnects
-            raise unavailable(error) from error
+            mapped = storage_error(error)
+            if mapped is None:
+                raise
+            raise mapped from error
         finally:
             connection.close()  # back to the pool
 

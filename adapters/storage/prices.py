@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from adapters.storage import price_series
 from adapters.storage.copy import copy_upsert
-from adapters.storage.errors import unavailable
+from adapters.storage.errors import storage_errors
 from adapters.tables import asset, price_data
 from adapters.tables import price_series as series_table
 from domain.errors import NotFoundError
@@ -75,28 +75,19 @@ class SeriesQuery:
         the raw cursor, as the store's)."""
         if connection.dialect.name != "postgresql":
             return connection.execute(self.statement).all()
-        import psycopg
-
-        try:
-            with connection.connection.driver_connection.cursor(binary=True) as cursor:
-                return cursor.execute(PG_SELECT, (self.names,)).fetchall()
-        except psycopg.Error as error:
-            raise unavailable(error) from error
+        with storage_errors(), connection.connection.driver_connection.cursor(binary=True) as c:
+            return c.execute(PG_SELECT, (self.names,)).fetchall()
 
     async def rows_async(self, session: "AsyncSession") -> Sequence[Any]:
         """The series rows, read in an async session."""
         if session.bind.dialect.name != "postgresql":
             return (await session.execute(self.statement)).all()
-        import psycopg
-
         connection = await session.connection()
         driver = (await connection.get_raw_connection()).driver_connection
-        try:
+        with storage_errors():
             async with driver.cursor(binary=True) as cursor:
                 await cursor.execute(PG_SELECT, (self.names,))
                 return await cursor.fetchall()
-        except psycopg.Error as error:
-            raise unavailable(error) from error
 
     def history(self, rows: Iterable[Any]) -> PriceHistory:
         """Prices on the union of the tickers' dates (NaN where one has none)."""

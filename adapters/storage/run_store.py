@@ -5,9 +5,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from adapters.storage.errors import unavailable
+from adapters.storage.errors import storage_errors
 from adapters.storage.journal import run_journal
 from adapters.storage.prices import SUMMARY, SeriesQuery
 from domain.errors import NotFoundError
@@ -27,14 +26,11 @@ class StoredPriceSource:
         start: dt.date | None = None,
         end: dt.date | None = None,
     ) -> PriceHistory:
-        try:
-            with self._engine.connect() as connection:
-                if tickers is None:
-                    tickers = [row[0] for row in connection.execute(SUMMARY)]
-                query = SeriesQuery(tickers, start, end)
-                return query.history(query.rows(connection))
-        except (OperationalError, DBAPIError) as error:
-            raise unavailable(error) from error
+        with storage_errors(), self._engine.connect() as connection:
+            if tickers is None:
+                tickers = [row[0] for row in connection.execute(SUMMARY)]
+            query = SeriesQuery(tickers, start, end)
+            return query.history(query.rows(connection))
 
 
 class SqlAlchemyRunStore:
@@ -60,14 +56,11 @@ class SqlAlchemyRunStore:
             else PortfolioRow.owner == self._owner
         )
         by_name = select(PortfolioRow).where(PortfolioRow.name == ref, owned)
-        try:
-            with Session(self._engine) as session:
-                row = session.scalars(by_name).first() or session.get(PortfolioRow, ref)
-                if row is None or (self._owner is not None and row.owner != self._owner):
-                    raise NotFoundError(f"no portfolio named or with id {ref!r}", field="portfolio")
-                return stored_portfolio(row)
-        except (OperationalError, DBAPIError) as error:
-            raise unavailable(error) from error
+        with storage_errors(), Session(self._engine) as session:
+            row = session.scalars(by_name).first() or session.get(PortfolioRow, ref)
+            if row is None or (self._owner is not None and row.owner != self._owner):
+                raise NotFoundError(f"no portfolio named or with id {ref!r}", field="portfolio")
+            return stored_portfolio(row)
 
     def append(self, record: OptimizationRecord) -> None:
         self._journal.append(record)

@@ -6,8 +6,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.storage.api_keys import SqlAlchemyApiKeyRepository
+from adapters.storage.deadline import Deadline
 from adapters.storage.engines import sync_twin
-from adapters.storage.errors import clash, unavailable
+from adapters.storage.errors import clash, from_database, storage_error, unavailable
 from adapters.storage.journal import SqlAlchemyRunJournal, run_journal
 from adapters.storage.optimizations import SqlAlchemyOptimizationRepository
 from adapters.storage.portfolios import SqlAlchemyPortfolioRepository
@@ -18,10 +19,18 @@ from adapters.storage.run_store import SqlAlchemyRunStore
 class SqlAlchemyUnitOfWork:
     """One session, one transaction: ``commit`` or everything is rolled back on exit."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], owner: str | None = None):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        owner: str | None = None,
+        deadline_s: float | None = None,
+    ):
         self._sessions, self._owner = sessions, owner
+        self._deadline = None if deadline_s is None else Deadline(deadline_s)
 
     async def __aenter__(self) -> "SqlAlchemyUnitOfWork":
+        if self._deadline is not None:
+            self._deadline.start()
         self._session = self._sessions()
         self.portfolios = SqlAlchemyPortfolioRepository(self._session, self._owner)
         self.optimizations = SqlAlchemyOptimizationRepository(self._session, self._owner)
@@ -35,6 +44,14 @@ class SqlAlchemyUnitOfWork:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        deadline = self._deadline
+        if deadline is not None:
+            deadline.stop()
+            if deadline.expired:
+                deadline.settle()
+                await self._session.invalidate()  # its sockets are closed already
+                stalled = TimeoutError(f"no answer within {deadline.seconds:g} s")
+                raise unavailable(stalled) from error
         try:
             if self._session.in_transaction():  # nothing to undo after a commit
                 await self._session.rollback()
@@ -43,11 +60,11 @@ class SqlAlchemyUnitOfWork:
             # The connection died (a database restart): its transaction is gone with it, so
             # there is nothing left to roll back; what the caller sees is the outage.
             await self._session.invalidate()
-            error = error if isinstance(error, OperationalError | DBAPIError) else lost
-        if isinstance(error, OperationalError | DBAPIError) and not isinstance(
-            error, IntegrityError
-        ):
-            raise unavailable(error) from error
+            if error is None or not from_database(error):
+                raise unavailable(lost) from lost
+        mapped = None if error is None or not from_database(error) else storage_error(error)
+        if mapped is not None:
+            raise mapped from error
 
     async def commit(self) -> None:
         try:
@@ -57,20 +74,28 @@ class SqlAlchemyUnitOfWork:
 
 
 class SqlAlchemyUnitOfWorkFactory:
+    """Units of work on one engine. ``deadline_s`` (None: none, as the CLI runs) bounds each
+    unit of work: a server's requests must not wait on a stalled database."""
+
     def __init__(
         self,
         engine: AsyncEngine,
         owner: str | None = None,
         sessions: async_sessionmaker[AsyncSession] | None = None,
+        deadline_s: float | None = None,
     ) -> None:
-        self.engine, self.owner = engine, owner
+        self.engine, self.owner, self.deadline_s = engine, owner, deadline_s
         self._sessions = sessions or async_sessionmaker(engine, expire_on_commit=False)
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self._sessions, self.owner)
+        return SqlAlchemyUnitOfWork(self._sessions, self.owner, self.deadline_s)
 
     def for_owner(self, owner: str | None) -> "SqlAlchemyUnitOfWorkFactory":
-        return SqlAlchemyUnitOfWorkFactory(self.engine, owner, self._sessions)
+        return SqlAlchemyUnitOfWorkFactory(self.engine, owner, self._sessions, self.deadline_s)
+
+    def with_deadline(self, seconds: float | None) -> "SqlAlchemyUnitOfWorkFactory":
+        """The same units of work with another deadline (a large import needs longer)."""
+        return SqlAlchemyUnitOfWorkFactory(self.engine, self.owner, self._sessions, seconds)
 
     def journal(self) -> SqlAlchemyRunJournal:
         return run_journal(sync_twin(self.engine), self.owner)

@@ -41,6 +41,8 @@ def fail(message: str, code: int) -> int:
 
 def report(error: BaseException) -> int:
     """Print one line for ``error`` and return the exit code."""
+    if isinstance(error, StorageUnavailableError) and error.reason:  # the local operator's view
+        return fail(f"{error.detail} ({error.reason})", exit_code(error))
     if isinstance(error, DomainError):
         return fail(error.detail, exit_code(error))
     if isinstance(error, click.UsageError):

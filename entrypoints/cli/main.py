@@ -52,11 +52,12 @@ class LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, migrate: bool) -> None:
     """pfopt: exact mean-variance portfolio optimization."""
-    from adapters.database_url import default_database_url
+    from adapters.database_url import checked_database_url, default_database_url
     from entrypoints.container import Container
 
     container = ctx.obj or Container()
-    container.config.database_url.from_value(database_url or default_database_url())
+    url = checked_database_url(database_url) if database_url else default_database_url()
+    container.config.database_url.from_value(url)
     container.config.migrate.from_value(migrate)
     ctx.obj = container
 

@@ -9,6 +9,7 @@ from domain.errors import ValidationError
 from entrypoints.cli.commands import short_help
 from entrypoints.cli.store import prepare, with_store
 from entrypoints.container import Container
+from entrypoints.http.shutdown import HANDOVER_S
 
 
 @click.command(short_help=short_help("serve"))
@@ -39,7 +40,13 @@ def serve(container: Container, host: str, port: int, workers: int) -> None:
     click.echo(f"pfopt API on http://{host}:{port} (schema at /schema)", err=True)
     click.echo(_access_note(container, host), err=True)
     if workers == 1:
-        uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(container),
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=HANDOVER_S,
+        )
         return
     os.environ["PFOPT_DATABASE_URL"] = url  # each worker process builds its own app from it
     uvicorn.run(
@@ -49,6 +56,7 @@ def serve(container: Container, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         log_level="warning",
+        timeout_graceful_shutdown=HANDOVER_S,
     )
 
 

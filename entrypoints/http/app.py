@@ -24,6 +24,8 @@ from entrypoints.http.dependencies import DEPENDENCIES
 from entrypoints.http.docs import docs_assets, render_plugins
 from entrypoints.http.errors import HANDLERS
 from entrypoints.http.gate import SolveGate
+from entrypoints.http.guard import guard_middleware
+from entrypoints.http.json_bodies import JsonSafeRequest
 from entrypoints.http.openapi_links import add_links
 from entrypoints.http.page import page_handlers
 from entrypoints.http.shutdown import Drain
@@ -41,7 +43,8 @@ def create_app(container: Container) -> Litestar:
         engine = make_engine(url)
         state = app.state
         state.container, state.engine = container, engine
-        state.uow = SqlAlchemyUnitOfWorkFactory(engine)
+        # A request's unit of work gives up on a stalled database after db_deadline_s (503).
+        state.uow = SqlAlchemyUnitOfWorkFactory(engine, deadline_s=container.config.db_deadline_s())
         state.gate = SolveGate(int(os.environ.get("PFOPT_MAX_CONCURRENT_SOLVES", "4")))
         board = container.job_board(engine=engine, url=url)
         state.jobs = FrontierJobs(board, container.config.max_jobs_per_owner())
@@ -61,8 +64,9 @@ def create_app(container: Container) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
-        middleware=[auth_middleware],
+        middleware=[guard_middleware, auth_middleware],
         request_max_body_size=BODY_LIMIT,
+        request_class=JsonSafeRequest,
         openapi_config=OpenAPIConfig(
             title="pfopt",
             version=version("pfopt"),

@@ -11,10 +11,8 @@ WebSocket closed with 4401 right after the handshake.
 from typing import Any
 from urllib.parse import parse_qs
 
-import msgspec
-
 from domain.errors import StorageUnavailableError, UnauthorizedError
-from entrypoints.http.errors import PROBLEM, problem, problem_headers
+from entrypoints.http.errors import refuse
 
 PROTECTED = ("/api", "/ws")
 
@@ -29,21 +27,6 @@ def _token(scope: dict[str, Any]) -> str:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         return (query.get("access_token") or [""])[0]
     return ""
-
-
-async def _refuse(
-    scope, receive, send, status: int, code: str, detail: str, field: str = "authorization"
-) -> None:
-    if scope["type"] == "websocket":
-        await receive()  # websocket.connect
-        await send({"type": "websocket.accept"})
-        await send({"type": "websocket.close", "code": 4000 + status, "reason": detail[:120]})
-        return
-    body = msgspec.json.encode(problem(status, code, detail, field))
-    headers = [(b"content-type", PROBLEM.encode())]
-    headers += [(k.lower().encode(), v.encode()) for k, v in problem_headers(status).items()]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def auth_middleware(app: Any) -> Any:
@@ -62,10 +45,10 @@ def auth_middleware(app: Any) -> Any:
                     )
                 scope["pfopt_owner"] = await policy.keys.owner_of(token)
         except UnauthorizedError as error:
-            await _refuse(scope, receive, send, 401, error.code, error.detail)
+            await refuse(scope, receive, send, 401, error.code, error.detail, error.field)
             return
         except StorageUnavailableError as error:
-            await _refuse(scope, receive, send, 503, error.code, error.detail, "database")
+            await refuse(scope, receive, send, 503, error.code, error.detail, "database")
             return
         await app(scope, receive, send)
 

@@ -21,7 +21,7 @@ from application.frontier_jobs import FrontierJobs
 from application.runs import AsyncRuns
 from domain.errors import ValidationError
 from entrypoints.container import runs_on
-from entrypoints.http.gate import SolveGate
+from entrypoints.http.gate import OwnedGate
 
 Owner = NamedDependency[str | None]
 
@@ -51,15 +51,16 @@ class Solving:
     """What a solve handler needs: the runs as the caller sees them, and the solve gate."""
 
     runs: AsyncRuns
-    gate: SolveGate
+    gate: OwnedGate
 
 
 def provide_solving(state: State, scope: Scope) -> Solving:
-    return Solving(provide_runs(state, scope), state.gate)
+    return Solving(provide_runs(state, scope), provide_gate(state, scope))
 
 
-def provide_gate(state: State) -> SolveGate:
-    return state.gate
+def provide_gate(state: State, scope: Scope) -> OwnedGate:
+    """The solve gate, fair across owners: this request's owner is filled in."""
+    return OwnedGate(state.gate, provide_owner(scope))
 
 
 def provide_jobs(state: State) -> FrontierJobs:
@@ -78,7 +79,7 @@ DEPENDENCIES = {
 
 Uow = NamedDependency[SqlAlchemyUnitOfWorkFactory]
 Runs = NamedDependency[AsyncRuns]
-Gate = NamedDependency[SolveGate]
+Gate = NamedDependency[OwnedGate]
 Jobs = NamedDependency[FrontierJobs]
 Solve = NamedDependency[Solving]
 Services = NamedDependency[Any]

@@ -13,20 +13,22 @@ from typing import TypeVar
 
 from litestar import Request
 
-from domain.errors import RunCancelledError
+from domain.errors import BusyError, RunCancelledError
 from domain.frontier import CancellationToken
 
 T = TypeVar("T")
 
 
 class Cancel:
-    """A ``CancellationToken`` set from the event loop, read by the solver thread."""
+    """A ``CancellationToken`` set from the event loop, read by the solver thread; it also
+    reads as set once ``stopping()`` is true (a server shutting down stops its solves)."""
 
-    def __init__(self) -> None:
+    def __init__(self, stopping: Callable[[], bool] = lambda: False) -> None:
         self.cancelled = False
+        self._stopping = stopping
 
     def is_cancelled(self) -> bool:
-        return self.cancelled
+        return self.cancelled or self._stopping()
 
 
 async def _disconnected(request: Request) -> None:
@@ -36,13 +38,16 @@ async def _disconnected(request: Request) -> None:
 
 
 async def unless_disconnected(
-    request: Request, work: Callable[[CancellationToken], Awaitable[T]]
+    request: Request,
+    work: Callable[[CancellationToken], Awaitable[T]],
+    stopping: Callable[[], bool] = lambda: False,
 ) -> T:
     """``await work(cancel)``; if the client disconnects first, cancel it, wait until it has
     stopped, and raise ``RunCancelledError`` (nobody reads the answer). The work is awaited
     in the handler's own task, with only the watch beside it (a second task and
-    ``asyncio.wait`` per request cost more than the watch)."""
-    cancel = Cancel()
+    ``asyncio.wait`` per request cost more than the watch). When ``stopping()`` turns true
+    (SIGTERM) the work is stopped too, and the client told to retry elsewhere (503)."""
+    cancel = Cancel(stopping)
 
     async def watch() -> None:
         await _disconnected(request)
@@ -51,6 +56,10 @@ async def unless_disconnected(
     watcher = asyncio.ensure_future(watch())
     try:
         result = await work(cancel)
+    except RunCancelledError:
+        if stopping() and not cancel.cancelled:
+            raise BusyError("the server is shutting down: retry", field="request") from None
+        raise
     finally:
         watcher.cancel()
     if cancel.cancelled:

@@ -4,6 +4,7 @@ import logging
 import re
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -19,10 +20,12 @@ from domain.errors import (
     SolverTimeoutError,
     StorageUnavailableError,
     TooManyJobsError,
+    TooManyRequestsError,
     UnauthorizedError,
     ValidationError,
 )
 
+log = logging.getLogger("pfopt.http")
 PROBLEM = "application/problem+json"
 STATUS: list[tuple[type[DomainError], int]] = [
     (UnauthorizedError, 401),
@@ -33,6 +36,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (SolverFailedError, 422),
     (StorageUnavailableError, 503),
     (TooManyJobsError, 429),
+    (TooManyRequestsError, 429),
     (BusyError, 503),
     (ChartError, 500),
     (OptimizationError, 422),
@@ -61,6 +65,24 @@ def problem_headers(status: int) -> dict[str, str]:
     return {"Retry-After": "5"} if status in (429, 503) else {}
 
 
+async def refuse(
+    scope, receive, send, status: int, code: str, detail: str, field: str | None
+) -> None:
+    """Answer from raw ASGI middleware: a problem response, or for a WebSocket the handshake
+    accepted then closed with 4000 + ``status`` (a close before accepting reaches a browser as
+    a bare 403, without the code)."""
+    if scope["type"] == "websocket":
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": 4000 + status, "reason": detail[:120]})
+        return
+    body = msgspec.json.encode(problem(status, code, detail, field))
+    headers = [(b"content-type", PROBLEM.encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in problem_headers(status).items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 def _problem(status: int, code: str, detail: str, field: str | None = None) -> Response:
     return Response(
         problem(status, code, detail, field),
@@ -70,8 +92,12 @@ def _problem(status: int, code: str, detail: str, field: str | None = None) -> R
     )
 
 
-def domain_error(_: Request, error: DomainError) -> Response:
+def domain_error(request: Request, error: DomainError) -> Response:
     status = next(code for kind, code in STATUS if isinstance(error, kind))
+    if (
+        isinstance(error, StorageUnavailableError) and error.reason
+    ):  # the operator's, not the client's
+        log.warning("%s %s: %s (%s)", request.method, request.url.path, error.detail, error.reason)
     return _problem(status, error.code, error.detail, error.field)
 
 
@@ -103,9 +129,6 @@ HTTP_FIELDS = {400: "body", 404: "path", 405: "method", 413: "body", 415: "conte
 def http_error(_: Request, error: HTTPException) -> Response:
     status = error.status_code
     return _problem(status, "http_error", str(error.detail), HTTP_FIELDS.get(status, "request"))
-
-
-log = logging.getLogger("pfopt.http")
 
 
 def internal_error(request: Request, error: Exception) -> Response:

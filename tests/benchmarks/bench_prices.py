@@ -32,12 +32,13 @@ from pathlib import Path
 import numpy as np
 
 from adapters.csv_prices import CsvPriceSource, open_text, parse_prices, read_prices, write_prices
-from adapters.migrations import downgrade, upgrade
+from adapters.migrations import upgrade
 from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine, make_sync_engine
 from adapters.storage.run_store import StoredPriceSource
 from application.generate_sample_prices import GenerateSamplePrices, GenerateSamplePricesCommand
 from application.import_prices import ImportPrices
 from domain.prices import PriceHistory
+from tests.storage import empty_postgres
 
 TARGET_MS = 100.0
 
@@ -121,7 +122,7 @@ def stored(name: str, url: str, wide: Path, history: PriceHistory, runs: int) ->
     from sqlalchemy import create_engine
 
     if name == "PostgreSQL":
-        downgrade(url, "base")
+        empty_postgres(url)
     upgrade(url)
     asyncio.run(_import(url, wide))
     tickers = list(history.tickers)

@@ -35,11 +35,12 @@ import pandas as pd
 from sqlalchemy import create_engine, make_url, text
 
 from adapters.csv_prices import CsvPriceSource, write_prices
-from adapters.migrations import downgrade, upgrade
+from adapters.migrations import upgrade
 from adapters.storage import SqlAlchemyUnitOfWorkFactory, make_engine
 from application.generate_sample_prices import GenerateSamplePrices, GenerateSamplePricesCommand
 from application.import_prices import ImportPrices
 from domain.returns import simple_returns
+from tests.storage import empty_postgres
 
 UPSERT = (
     "INSERT INTO price_data (ticker, date, close) {source} "
@@ -170,7 +171,7 @@ def in_turn(pairs: list[tuple[Callable[[], float], Callable[[], float]]], runs: 
 
 def bench(name: str, url: str, path: Path, tickers: list[str], start, expected, runs: int):
     if name == "PostgreSQL":
-        downgrade(url, "base")
+        empty_postgres(url)
     upgrade(url)
     peer_import = peer_import_postgres if name == "PostgreSQL" else peer_import_sqlite
 

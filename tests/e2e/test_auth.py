@@ -152,6 +152,11 @@ def test_websockets_need_the_key_too(store) -> None:
     with _client(store) as client:
         assert _ws_code(client, "/ws/optimize/progress/x") == 4401
         assert _ws_code(client, "/ws/optimize/progress/x?access_token=pfo_0_nope") == 4401
+        # A NUL byte or a megabyte in the key is refused as a bad key, before any SQL.
+        for token in (f"pfo_{'0' * 15}%00_{'a' * 43}", "pfo_%00", "pfo_" + "a" * 60_000):
+            assert _ws_code(client, f"/ws/optimize/progress/x?access_token={token}") == 4401
+        nul = client.get("/api/portfolios", headers=_bearer(f"pfo_{'0' * 15}\x00_{'a' * 43}"))
+        assert nul.status_code == 401
         # The browser's way: the key as a query parameter (headers cannot be set there).
         assert _ws_code(client, f"/ws/optimize/progress/x?access_token={alice}") == 4404
 

@@ -285,15 +285,15 @@ def test_bad_input_exits_2_with_one_line(data: Path, capsys, args, message: str)
     [
         (
             "date,AAA,BBB\n2024-01-02,1,2\n2024-01-03,-1,2\n",
-            "bad.csv line 3, column 'AAA': price must be a positive number, got -1",
+            "bad.csv line 3, column 'AAA': price must be from 1e-08 to 1e+15, got -1",
         ),
         (
             "date,AAA,BBB\n2024-01-02,0,2\n",
-            "bad.csv line 2, column 'AAA': price must be a positive number, got 0",
+            "bad.csv line 2, column 'AAA': price must be from 1e-08 to 1e+15, got 0",
         ),
         (
             "date,AAA,BBB\n2024-01-02,inf,2\n",
-            "column 'AAA': price must be a positive number, got inf",
+            "column 'AAA': price must be from 1e-08 to 1e+15, got inf",
         ),
         ("date,AAA,BBB\n2024-01-02,x,2\n", "bad.csv line 2, column 'AAA': not a number: 'x'"),
         ("date,AAA,AAA\n2024-01-02,1,2\n", "column 'AAA': duplicate column"),

@@ -587,7 +587,7 @@ def test_tickers_with_sectors(client) -> None:
     assert sectors["ENE04"] is None
     bad = client.put("/api/sectors", json={"TEC01": ""})
     assert bad.status_code == 422
-    assert bad.json()["field"] == "sectors"
+    assert bad.json()["field"] == "sectors[TEC01]"
 
 
 def test_recent_runs_list_without_results(client) -> None:

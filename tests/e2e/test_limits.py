@@ -106,5 +106,5 @@ def test_admitted_heavy_work_never_fills_the_admission_of_small_requests() -> No
     with pytest.raises(BusyError, match="large solves"):
         gate.acquire(heavy=True)
     gate.acquire()  # a small request is still admitted
-    with pytest.raises(BusyError, match="1 solves are running"):
+    with pytest.raises(BusyError, match="1 light solves are admitted, the limit is 1"):
         gate.acquire()

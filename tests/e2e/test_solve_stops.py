@@ -3,8 +3,10 @@
 
 import json
 import os
+import signal
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -110,3 +112,28 @@ def _busy(pid: int) -> bool:
 
 def _idle(pid: int) -> bool:
     return any(_cpu_seconds(pid, 1.0) < 0.2 for _ in range(30))
+
+
+def test_sigterm_stops_a_running_solve_and_the_server_exits(tmp_path) -> None:
+    """A heavy single solve is running when SIGTERM arrives: it is stopped like a disconnect
+    (its client gets 503, retry elsewhere) and the process exits; before, it lived on until the
+    solve finished. Past the grace period a watchdog ends the process whatever still runs."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/term.db"
+    env = {"PFOPT_MAX_ASSETS": str(N), "PFOPT_SHUTDOWN_GRACE_S": "0.5"}
+    with server_process(url, env=env) as (address, process):
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(
+                httpx.post,
+                f"http://{address}/api/optimize/portfolio",
+                json=_long_solve(60),
+                timeout=120,
+            )
+            assert _busy(process.pid), "the solve never started"
+            process.send_signal(signal.SIGTERM)
+            response = answer.result()
+        assert response.status_code == 503, response.text
+        assert "shutting down" in response.json()["detail"]
+        assert response.headers["retry-after"]
+        # uvicorn re-raises the signal it handled: a clean exit reads as killed by SIGTERM
+        # (the watchdog's forced exit would be status 1)
+        assert process.wait(timeout=60) == -signal.SIGTERM

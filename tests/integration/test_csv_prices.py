@@ -69,15 +69,15 @@ def test_unsorted_dates_are_sorted_and_bom_is_ignored(tmp_path: Path) -> None:
         ),
         (
             "date,AAA,BBB\n2024-01-02,10,0\n",
-            "prices.csv line 2, column 'BBB': price must be a positive number, got 0",
+            "prices.csv line 2, column 'BBB': price must be from 1e-08 to 1e+15, got 0",
         ),
         (
             "date,AAA,BBB\n2024-01-02,-5,1\n",
-            "prices.csv line 2, column 'AAA': price must be a positive number, got -5",
+            "prices.csv line 2, column 'AAA': price must be from 1e-08 to 1e+15, got -5",
         ),
         (
             "date,AAA,BBB\n2024-01-02,inf,1\n",
-            "prices.csv line 2, column 'AAA': price must be a positive number, got inf",
+            "prices.csv line 2, column 'AAA': price must be from 1e-08 to 1e+15, got inf",
         ),
         (
             "date,AAA,BBB\n2024-01-02,1,2\n2024-01-02,1,2\n",

@@ -15,7 +15,7 @@ from adapters.schema_version import SCHEMA_HEAD, schema_state
 from adapters.storage import make_engine, make_sync_engine
 from adapters.storage.prices import SUMMARY
 from adapters.storage.run_store import StoredPriceSource
-from tests.storage import postgres_url
+from tests.storage import empty_postgres, postgres_url
 
 TABLES = {
     "portfolio",
@@ -34,7 +34,7 @@ def url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path}/m.db"
     found = postgres_url()
-    downgrade(found, "base")
+    empty_postgres(found)
     return found
 
 

@@ -29,8 +29,9 @@ import psycopg
 import websockets
 from sqlalchemy.engine import make_url
 
-from adapters.migrations import downgrade, upgrade
+from adapters.migrations import upgrade
 from tests.servers import load_sample_prices, serving
+from tests.storage import empty_postgres
 
 ROUTES = ("optimize", "frontier", "portfolio_crud", "price_read")
 
@@ -169,7 +170,7 @@ def run(
     fault_at_s: float | None = None,
     outage_s: float = 5.0,
 ) -> dict:
-    downgrade(url, "base")
+    empty_postgres(url)
     upgrade(url)
     load_sample_prices(url, folder, assets=20)
     tickers = [

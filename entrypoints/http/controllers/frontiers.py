@@ -14,7 +14,7 @@ from domain.errors import NotFoundError, StorageUnavailableError
 from entrypoints.http.dependencies import Gate, Jobs, Owner, Runs, Services, Uow
 from entrypoints.http.gate import HEAVY_ASSETS
 from entrypoints.http.problems import READ, SOLVE, problems
-from entrypoints.http.requests import FrontierRequest, request_spec
+from entrypoints.http.requests import FrontierRequest, off_loop, request_spec
 from entrypoints.http.responses import FrontierAccepted, FrontierJob, job_document
 
 
@@ -56,7 +56,7 @@ class FrontierController(Controller):
         """The frontier as a job: 202 with its URLs. With ``?wait=true``: 200 with the finished
         job's status document, the one its status URL gives. The request is checked whole
         first: one that cannot run is a 4xx at once, never a 202 and a failed job."""
-        run = await runs.resolve(request_spec(data))
+        run = await runs.resolve(await off_loop(request_spec, data))
         heavy = len(run.portfolio.tickers) * data.points >= HEAVY_ASSETS * 25
         if wait:
             progress = JobProgress(public(initial_state(data.session_id or str(uuid.uuid4()))))

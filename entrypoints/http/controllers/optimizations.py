@@ -11,7 +11,7 @@ from adapters.documents.records import OptimizationRecordDocument, record_docume
 from domain.errors import NotFoundError, ValidationError
 from entrypoints.exports import record_csv
 from entrypoints.http.charts import render as render_chart
-from entrypoints.http.dependencies import Services, Uow, check_page
+from entrypoints.http.dependencies import Gate, Services, Uow, check_page
 from entrypoints.http.problems import LIST, READ
 from entrypoints.http.responses import RunSummary
 
@@ -79,7 +79,12 @@ class OptimizationController(Controller):
         responses=READ,
     )
     async def chart(
-        self, optimization_id: FromPath[str], name: FromPath[str], uow: Uow, container: Services
+        self,
+        optimization_id: FromPath[str],
+        name: FromPath[str],
+        uow: Uow,
+        gate: Gate,
+        container: Services,
     ) -> Response[bytes]:
         """weights|risk (single runs) or frontier (frontier runs), as .png or .svg."""
         kind, _, fmt = name.partition(".")
@@ -88,5 +93,5 @@ class OptimizationController(Controller):
         async with uow() as u:
             record = await u.optimizations.get(optimization_id)
         estimator, charts = container.estimator(), container.charts()
-        data = await render_chart(record, kind, fmt, uow, estimator, charts)
+        data = await render_chart(record, kind, fmt, uow, estimator, charts, gate)
         return Response(data, media_type="image/png" if fmt == "png" else "image/svg+xml")

@@ -9,7 +9,7 @@ from entrypoints.http.dependencies import Solve
 from entrypoints.http.disconnects import Cancel, unless_disconnected
 from entrypoints.http.gate import HEAVY_ASSETS
 from entrypoints.http.problems import SOLVE
-from entrypoints.http.requests import OptimizeRequest, request_spec
+from entrypoints.http.requests import OptimizeRequest, off_loop, request_spec
 
 
 class OptimizeController(Controller):
@@ -25,7 +25,7 @@ class OptimizeController(Controller):
         """One optimization on a saved portfolio, stored prices or an inline risk model. The
         answer is the document history keeps (``GET /api/optimizations/{id}`` ``results``).
         A client that disconnects stops its solve (between the exact engine's breakpoints)."""
-        runs, spec = solving.runs, request_spec(data)
+        runs, spec = solving.runs, await off_loop(request_spec, data)
         count, run = spec.asset_count(), None
         if count is None:  # only the store knows: resolve first, then wait for a slot that size
             run = await runs.resolve(spec)
@@ -35,5 +35,5 @@ class OptimizeController(Controller):
             return runs.run(spec, cancel) if run is None else runs.execute(run, cancel=cancel)
 
         async with solving.gate.slot(count >= HEAVY_ASSETS):
-            outcome = await unless_disconnected(request, work)
+            outcome = await unless_disconnected(request, work, lambda: solving.gate.stopping)
         return Response(encode(outcome.document), media_type=MediaType.JSON)

@@ -4,9 +4,9 @@ import asyncio
 import datetime as dt
 import io
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from pathlib import Path
+from urllib.parse import quote, urlencode
 
-import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi.spec import (
     OpenAPIFormat,
@@ -22,11 +22,17 @@ from adapters.csv_prices import parse_prices
 from application.history_source import HistoryPriceSource
 from application.import_prices import ImportPrices
 from domain.errors import ValidationError
+from domain.model import Asset, check_stored_ticker
 from domain.prices import PriceHistory
 from entrypoints.exports import PriceRowBody, rows_to_history
 from entrypoints.http.dependencies import Uow, check_page
+from entrypoints.http.json_bodies import decode
 from entrypoints.http.problems import LIST, WRITE
 from entrypoints.http.responses import PriceImport, PricePoint, SectorsUpdated, StoredTicker
+
+IMPORT_DEADLINE_S = 60.0
+"""An import's unit of work may take this long (an 8 MiB upload is ~250k prices, ~3 s on
+PostgreSQL); every other request's gives up after the server's database deadline."""
 
 ROW = Schema(
     type=OpenAPIType.OBJECT,
@@ -48,11 +54,7 @@ def _uploaded(raw: bytes, csv_body: bool) -> PriceHistory:
         except UnicodeDecodeError:
             raise ValidationError("prices: the CSV is not UTF-8 text", field="prices") from None
         return parse_prices(io.StringIO(text), "upload.csv", raw)
-    try:
-        rows = msgspec.json.decode(raw, type=list[PriceRowBody])
-    except msgspec.MsgspecError as error:  # malformed JSON or wrong shape
-        raise ValidationError(f"prices: {error}", field="prices") from None
-    return rows_to_history(rows)
+    return rows_to_history(decode(raw, list[PriceRowBody], "prices"))
 
 
 @dataclass
@@ -91,17 +93,19 @@ class PriceController(Controller):
         raw = await request.body()
         csv_body = request.headers.get("content-type", "").startswith("text/csv")
         history = await asyncio.to_thread(_uploaded, raw, csv_body)  # not on the event loop
-        return PriceImport.from_domain(await ImportPrices(uow).execute(HistoryPriceSource(history)))
+        importing = ImportPrices(uow.with_deadline(IMPORT_DEADLINE_S))
+        return PriceImport.from_domain(await importing.execute(HistoryPriceSource(history)))
 
     @get(
-        "/prices/{ticker:str}",
+        "/prices/{ticker:path}",  # a ticker may hold "/" (BRK/B), sent as BRK%2FB
         operation_id="ticker_prices",
         summary="Daily closes of one ticker",
         responses=LIST,
     )
     async def closes(
         self,
-        ticker: FromPath[str],
+        ticker: FromPath[Path],
+        request: Request,
         uow: Uow,
         start: FromQuery[dt.date | None] = None,
         end: FromQuery[dt.date | None] = None,
@@ -111,8 +115,10 @@ class PriceController(Controller):
         """Daily closes, oldest first, ``limit`` at a time; a ``Link: <...>; rel="next"`` header
         points at the next page while there is one."""
         check_page(limit, offset, 50_000)
+        # The route's Path would read "A//B" as "A/B": the ticker is the raw path's tail.
+        name = request.scope["path"].removeprefix("/api/prices/")
         async with uow() as u:
-            history = await u.prices.load([ticker], start, end)
+            history = await u.prices.load([name], start, end)
         closes = history.closes[:, 0]
         page = [
             PricePoint(history.dates[k], float(closes[k]))
@@ -122,7 +128,8 @@ class PriceController(Controller):
         if offset + limit < len(history.dates):
             query = {"limit": limit, "offset": offset + limit}
             query |= {k: v.isoformat() for k, v in (("start", start), ("end", end)) if v}
-            headers["link"] = f'</api/prices/{ticker}?{urlencode(query)}>; rel="next"'
+            link = f"/api/prices/{quote(name, safe='')}?{urlencode(query)}"
+            headers["link"] = f'<{link}>; rel="next"'
         return Response(page, headers=headers)
 
     @get("/tickers", operation_id="list_tickers", summary="Stored tickers", responses=LIST)
@@ -135,11 +142,8 @@ class PriceController(Controller):
     async def set_sectors(self, data: JSONBody[dict[str, str]], uow: Uow) -> SectorsUpdated:
         """Sectors by ticker (``{"AAPL": "Technology"}``), for the page's sector filter."""
         for ticker, sector in data.items():
-            if not (0 < len(ticker) <= 32 and 0 < len(sector) <= 100):
-                raise ValidationError(
-                    f"sectors[{ticker!r}]: tickers take 1..32 characters, sectors 1..100",
-                    field="sectors",
-                )
+            check_stored_ticker(ticker, "sectors")
+            Asset(ticker, sector)  # the sector rule, as a portfolio's
         async with uow() as u:
             await u.prices.set_sectors(data)
             await u.commit()

@@ -11,6 +11,7 @@ from application.attribute_risk import AttributeRiskCommand, attribute_universe
 from application.history_source import HistoryPriceSource
 from domain.errors import ValidationError
 from entrypoints.http.dependencies import Gate, Services, Uow
+from entrypoints.http.gate import HEAVY_ASSETS
 from entrypoints.http.problems import SOLVE
 from entrypoints.http.requests import RiskRequest, universe_body
 
@@ -35,7 +36,13 @@ class RiskController(Controller):
         if data.inline is not None:
             if data.weights is None:
                 raise ValidationError("an inline universe needs weights", field="weights")
-            return report_document(attribute_universe(universe_body(data.inline), weights))
+            inline = data.inline
+
+            def attribute() -> RiskReportBody:  # arrays, model and attribution: off the loop
+                return report_document(attribute_universe(universe_body(inline), weights))
+
+            async with gate.slot(len(inline.tickers) >= HEAVY_ASSETS):
+                return await asyncio.to_thread(attribute)
         async with uow() as u:
             if data.optimization_id is not None:
                 record = await u.optimizations.get(data.optimization_id)

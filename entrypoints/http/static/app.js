@@ -550,8 +550,15 @@ function download(name, type, text) {
   link.remove();
 }
 
+// A text cell as a spreadsheet shows it: a formula-like start (= + - @) gets a leading quote,
+// and a comma, quote or newline puts the cell in quotes (as entrypoints/exports.py writes them).
+function csvText(text) {
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
 function downloadCsv() {
-  const lines = ["ticker,weight,risk_share", ...weightRows().map((r) => `${r.ticker},${r.weight},${r.risk ?? ""}`)];
+  const lines = ["ticker,weight,risk_share", ...weightRows().map((r) => `${csvText(r.ticker)},${r.weight},${r.risk ?? ""}`)];
   download("portfolio.csv", "text/csv", `${lines.join("\n")}\n`);
 }
 
