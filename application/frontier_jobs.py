@@ -7,6 +7,7 @@ anywhere reaches the running process through ``JobBoard.on_cancel``.
 """
 
 import asyncio
+import collections
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -76,6 +77,8 @@ class FrontierJobs:
         self._board, self._max_per_owner = board, max_per_owner
         self._running: dict[str, _Running] = {}
         self._tasks: set[asyncio.Task] = set()
+        self.ended: collections.Counter[str] = collections.Counter()
+        """Jobs of this process that ended, by final status (for the operator's metrics)."""
         board.on_cancel(self._cancel_here)
 
     def _cancel_here(self, session_id: str) -> None:
@@ -153,12 +156,17 @@ class FrontierJobs:
                 try:
                     await writer
                 finally:
+                    self.ended[running.state.get("status", "failed")] += 1
                     del self._running[key]
 
         task = asyncio.create_task(go())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return running.state
+
+    def running_count(self) -> int:
+        """Jobs running in this process now."""
+        return len(self._running)
 
     async def status(self, session_id: str, owner: str | None = None) -> State:
         return public(_owned(await self._board.get(session_id), owner))

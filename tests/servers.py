@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,12 +46,15 @@ def server_process(
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """``serving`` that also yields the process (a test may kill it)."""
     port = free_port()
-    log = os.environ.get("PFOPT_TEST_SERVER_LOG")  # keep the server's stderr for a post-mortem
+    # The server logs a JSON line per request: to a file (never a pipe nobody reads, which
+    # blocks the server once full); PFOPT_TEST_SERVER_LOG keeps it for a post-mortem.
+    log = os.environ.get("PFOPT_TEST_SERVER_LOG")
+    stderr = open(log, "a") if log else tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen(
         [PFOPT, "--database-url", url, "serve", "--port", str(port), *extra],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=open(log, "a") if log else subprocess.PIPE,  # noqa: SIM115
+        stderr=stderr,
         env={**os.environ, **(env or {})},
     )
     address = f"127.0.0.1:{port}"
@@ -62,10 +66,18 @@ def server_process(
                     break
             except httpx.TransportError:
                 pass
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            assert process.poll() is None, _tail(stderr)
             assert time.monotonic() < deadline, "server did not come up in 120 s"
             time.sleep(0.2)
         yield address, process
     finally:
         process.terminate()
         process.wait(timeout=30)
+        stderr.close()
+
+
+def _tail(stream, size: int = 8000) -> str:
+    """The end of a server's log, for an assertion message."""
+    stream.flush()
+    stream.seek(0)
+    return stream.read().decode(errors="replace")[-size:]

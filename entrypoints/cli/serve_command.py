@@ -9,6 +9,7 @@ from domain.errors import ValidationError
 from entrypoints.cli.commands import short_help
 from entrypoints.cli.store import prepare, with_store
 from entrypoints.container import Container
+from entrypoints.http.observability import configure_logging
 from entrypoints.http.shutdown import HANDOVER_S
 
 
@@ -37,6 +38,7 @@ def serve(container: Container, host: str, port: int, workers: int) -> None:
             field="workers",
         )
     prepare(url, container.config.migrate())
+    configure_logging()  # JSON lines: one per request, and every warning
     click.echo(f"pfopt API on http://{host}:{port} (schema at /schema)", err=True)
     click.echo(_access_note(container, host), err=True)
     if workers == 1:

@@ -6,9 +6,11 @@ from litestar import Litestar
 from adapters.storage import default_database_url
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
+from entrypoints.http.observability import configure_logging
 
 
 def create() -> Litestar:
+    configure_logging()
     container = Container()
     container.config.database_url.from_value(default_database_url())
     return create_app(container)

@@ -24,6 +24,7 @@ from domain.errors import (
     UnauthorizedError,
     ValidationError,
 )
+from entrypoints.http.observability import note_problem
 
 log = logging.getLogger("pfopt.http")
 PROBLEM = "application/problem+json"
@@ -71,6 +72,7 @@ async def refuse(
     """Answer from raw ASGI middleware: a problem response, or for a WebSocket the handshake
     accepted then closed with 4000 + ``status`` (a close before accepting reaches a browser as
     a bare 403, without the code)."""
+    note_problem(scope, code)
     if scope["type"] == "websocket":
         await receive()  # websocket.connect
         await send({"type": "websocket.accept"})
@@ -94,6 +96,7 @@ def _problem(status: int, code: str, detail: str, field: str | None = None) -> R
 
 def domain_error(request: Request, error: DomainError) -> Response:
     status = next(code for kind, code in STATUS if isinstance(error, kind))
+    note_problem(request.scope, error.code)
     if (
         isinstance(error, StorageUnavailableError) and error.reason
     ):  # the operator's, not the client's
@@ -115,7 +118,8 @@ def _field(extra: list) -> str:
     return unknown.group(1) if unknown else "body"
 
 
-def invalid_request(_: Request, error: ValidationException) -> Response:
+def invalid_request(request: Request, error: ValidationException) -> Response:
+    note_problem(request.scope, "invalid_request")
     extra = error.extra if isinstance(error.extra, list) else []
     detail = "; ".join(
         f"{e.get('key', 'body')}: {e.get('message')}" for e in extra if isinstance(e, dict)
@@ -126,14 +130,16 @@ def invalid_request(_: Request, error: ValidationException) -> Response:
 HTTP_FIELDS = {400: "body", 404: "path", 405: "method", 413: "body", 415: "content-type"}
 
 
-def http_error(_: Request, error: HTTPException) -> Response:
+def http_error(request: Request, error: HTTPException) -> Response:
     status = error.status_code
+    note_problem(request.scope, "http_error")
     return _problem(status, "http_error", str(error.detail), HTTP_FIELDS.get(status, "request"))
 
 
 def internal_error(request: Request, error: Exception) -> Response:
     """A bug: logged with its traceback, answered as a problem without internals."""
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    note_problem(request.scope, "internal_error")
     return _problem(500, "internal_error", "internal error (logged on the server)", "request")
 
 

@@ -24,7 +24,7 @@ def why_undecodable(error: BaseException) -> str:
     return str(error)
 
 
-OFF_LOOP_BYTES = 128 * 1024
+OFF_LOOP_BYTES = 32 * 1024
 """A body from this size is decoded in a worker thread: msgspec reads ~7 ms a megabyte, and an
 8 MiB inline covariance held every other tenant's requests for that long."""
 

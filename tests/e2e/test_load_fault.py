@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.load.load import run
+from tests.load.load import flood, run
 from tests.storage import postgres_url
 
 
@@ -41,3 +41,13 @@ def test_a_postgresql_restart_mid_load_is_survived(tmp_path) -> None:
     assert report["lost"] == []
     assert report["unavailable_503"] > 0, "no request met the outage"
     assert report["recovered"], "nothing succeeded after the database came back"
+
+
+def test_a_flooding_tenant_does_not_crowd_out_a_light_one(tmp_path) -> None:
+    """One key floods large solves back to back (both lanes), another sends small ones: the
+    flood is held to its share (429 with Retry-After, never a 5xx), the light tenant is never
+    refused and is served beside it. Its latency is reported by ``--flood``, not asserted."""
+    report = flood(postgres_url(), duration_s=9, folder=tmp_path, flooders=4)
+    assert report["errors"] == [], report["errors"][:5]
+    assert report["light_beside_flood"]["count"] > 5
+    assert report["flood"]["count"] > 0 and report["flood"]["refused"] > 0

@@ -3,7 +3,7 @@ orchestrator, and return a typed document; errors are raised as domain errors an
 problem+json in ``entrypoints.http.errors``."""
 
 from entrypoints.http.controllers.frontiers import FrontierController, progress_socket
-from entrypoints.http.controllers.health import HealthController
+from entrypoints.http.controllers.health import HealthController, metrics
 from entrypoints.http.controllers.optimizations import OptimizationController
 from entrypoints.http.controllers.optimize import OptimizeController
 from entrypoints.http.controllers.portfolios import PortfolioController
@@ -19,4 +19,5 @@ CONTROLLERS = [
     PriceController,
     RiskController,
     progress_socket,
+    metrics,
 ]

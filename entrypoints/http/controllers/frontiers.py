@@ -5,7 +5,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from litestar import Controller, Response, WebSocket, delete, get, post, websocket
+from litestar import Controller, Request, Response, WebSocket, delete, get, post, websocket
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -13,6 +13,7 @@ from application.job_board import FINAL, initial_state, public
 from domain.errors import NotFoundError, StorageUnavailableError
 from entrypoints.http.dependencies import Gate, Jobs, Owner, Runs, Services, Uow
 from entrypoints.http.gate import HEAVY_ASSETS
+from entrypoints.http.observability import note_solve
 from entrypoints.http.problems import READ, SOLVE, problems
 from entrypoints.http.requests import FrontierRequest, off_loop, request_spec
 from entrypoints.http.responses import FrontierAccepted, FrontierJob, job_document
@@ -46,6 +47,7 @@ class FrontierController(Controller):
     )
     async def start(
         self,
+        request: Request,
         data: JSONBody[FrontierRequest],
         runs: Runs,
         gate: Gate,
@@ -62,6 +64,8 @@ class FrontierController(Controller):
             progress = JobProgress(public(initial_state(data.session_id or str(uuid.uuid4()))))
             async with gate.slot(heavy):
                 outcome = await runs.execute(run, progress)
+            document = outcome.document
+            note_solve(request.scope, document["method"], "frontier", document["duration_ms"])
             state = {**progress.state, "status": "done", "optimization_id": outcome.id}
             return Response(job_document(state, outcome.document), status_code=200)  # type: ignore[arg-type]
 
@@ -71,7 +75,11 @@ class FrontierController(Controller):
                     outcome = await runs.execute(run, progress, cancel)
             finally:
                 gate.release(heavy)
+            seconds = outcome.document["duration_ms"] / 1000
+            solves.labels(outcome.document["method"], "frontier").observe(seconds)
             return outcome.id
+
+        solves = request.app.state.metrics.solves
 
         gate.acquire(heavy)
         try:

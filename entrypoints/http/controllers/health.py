@@ -3,7 +3,7 @@ database involved, so an orchestrator does not restart a healthy server during a
 outage); ``/health/ready`` (and ``/health``, as before) also asks the database, within
 ``READY_DEADLINE_S``, and is 503 while it cannot answer or the server is draining."""
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
@@ -54,3 +54,19 @@ class HealthController(Controller):
     async def live(self) -> Health:
         """Always ``ok`` while the event loop answers; no database involved."""
         return Health("ok", "not checked")
+
+
+PROMETHEUS_TEXT = "text/plain; version=0.0.4"  # Litestar adds the charset
+
+
+@get(
+    "/metrics",
+    operation_id="metrics",
+    summary="Prometheus metrics of this process",
+    media_type=PROMETHEUS_TEXT,
+    tags=["health"],
+)
+async def metrics(state: State) -> Response[bytes]:
+    """Request latency per route, solve time per solver, queue depth and running solves per
+    lane, frontier jobs, the database pool and errors by problem code (Prometheus text)."""
+    return Response(state.metrics.exposition(), media_type=PROMETHEUS_TEXT)

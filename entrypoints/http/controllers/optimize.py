@@ -8,6 +8,7 @@ from adapters.documents.results import OptimizationResponse
 from entrypoints.http.dependencies import Solve
 from entrypoints.http.disconnects import Cancel, unless_disconnected
 from entrypoints.http.gate import HEAVY_ASSETS
+from entrypoints.http.observability import note_solve
 from entrypoints.http.problems import SOLVE
 from entrypoints.http.requests import OptimizeRequest, off_loop, request_spec
 
@@ -35,5 +36,10 @@ class OptimizeController(Controller):
             return runs.run(spec, cancel) if run is None else runs.execute(run, cancel=cancel)
 
         async with solving.gate.slot(count >= HEAVY_ASSETS):
-            outcome = await unless_disconnected(request, work, lambda: solving.gate.stopping)
+            gate = solving.gate
+            outcome = await unless_disconnected(
+                request, work, lambda: gate.stopping, gate.should_yield
+            )
+        document = outcome.document
+        note_solve(request.scope, document["solver"], "single", document["duration_ms"])
         return Response(encode(outcome.document), media_type=MediaType.JSON)
