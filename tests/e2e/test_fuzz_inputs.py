@@ -104,3 +104,104 @@ def test_request_bodies_never_get_a_5xx_and_rejections_name_a_field(client, path
             assert problem["detail"] and problem.get("field"), (body, problem)
 
     check()
+
+
+# Hostile shapes: ragged and overflowing matrices, NUL and control characters in text, deep
+# nesting and invalid UTF-8 as raw bytes. Each once was a 500 or a database error.
+HUGE = st.sampled_from([1e308, -1e308, 1e200, 1e13, 5e-324])
+NUMBER = st.one_of(st.floats(allow_nan=False, allow_infinity=False), HUGE)
+RAGGED = st.lists(st.lists(NUMBER, max_size=3), min_size=0, max_size=3)
+NASTY_TEXT = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=8).map(lambda t: t + "\x00"),
+    st.sampled_from(["\x00", "a\nb", "$\\frac$", "BRK/B", "=SUM(1)", "x" * 300, "\u202e", ""]),
+)
+INLINE = st.fixed_dictionaries(
+    {
+        "tickers": st.lists(NASTY_TEXT | st.sampled_from(["A", "B", "C"]), min_size=0, max_size=3),
+        "expected_returns": st.lists(NUMBER, max_size=3),
+    },
+    optional={
+        "covariance": RAGGED,
+        "loadings": RAGGED,
+        "factor_covariance": RAGGED,
+        "specific_variance": st.lists(NUMBER, max_size=3),
+    },
+)
+HOSTILE = {
+    "/api/optimize/portfolio": st.fixed_dictionaries({"inline": INLINE}),
+    "/api/optimize/efficient-frontier?wait=true": st.fixed_dictionaries(
+        {"inline": INLINE, "points": st.integers(2, 4)}
+    ),
+    "/api/risk/attribution": st.fixed_dictionaries(
+        {"inline": INLINE, "weights": st.dictionaries(NASTY_TEXT, NUMBER, max_size=3)}
+    ),
+    "/api/portfolios": st.fixed_dictionaries(
+        {
+            "name": NASTY_TEXT,
+            "tickers": st.lists(NASTY_TEXT, max_size=3),
+            "sectors": st.dictionaries(NASTY_TEXT, NASTY_TEXT, max_size=2),
+        }
+    ),
+    "/api/prices": st.lists(
+        st.fixed_dictionaries(
+            {
+                "date": st.sampled_from(["2024-01-02", "2024-01-03"]),
+                "ticker": NASTY_TEXT,
+                "close": NUMBER,
+            }
+        ),
+        max_size=3,
+    ),
+}
+RAW = st.one_of(
+    st.integers(1, 20_000).map(lambda depth: b"[" * depth),
+    st.integers(1, 5_000).map(lambda depth: b'{"inline":' * depth),
+    st.binary(max_size=40).map(lambda junk: b'{"name": "' + junk + b'", "tickers": ["A"]}'),
+    st.sampled_from([b'{"tickers": ["\xff"]}', b'{"name": "\xed\xa0\x80"}', b"\x00", b""]),
+)
+
+
+def _refusal_is_named(r, body) -> None:
+    assert r.status_code < 500, (body, r.text)
+    if r.status_code >= 400:
+        assert r.headers["content-type"].startswith("application/problem+json"), r.text
+        problem = r.json()
+        assert problem["detail"] and problem.get("field"), (body, problem)
+
+
+@pytest.mark.parametrize("path", list(HOSTILE))
+def test_hostile_shapes_never_get_a_5xx(client, path) -> None:
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(HOSTILE[path])
+    def check(body) -> None:
+        _refusal_is_named(client.post(path, json=body), body)
+
+    check()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/optimize/portfolio"),
+        ("POST", "/api/risk/attribution"),
+        ("POST", "/api/portfolios"),
+        ("PUT", "/api/sectors"),
+        ("POST", "/api/prices"),
+    ],
+)
+def test_undecodable_bodies_never_get_a_5xx(client, method, path) -> None:
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(RAW)
+    def check(raw: bytes) -> None:
+        headers = {"content-type": "application/json"}
+        _refusal_is_named(client.request(method, path, content=raw, headers=headers), raw[:80])
+
+    check()
