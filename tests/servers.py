@@ -26,6 +26,18 @@ def pfopt(*args: str) -> None:
     subprocess.run([PFOPT, *args], check=True, capture_output=True, cwd=ROOT)
 
 
+def create_key(url: str, name: str) -> str:
+    """``pfopt keys create --name NAME`` on ``url``: the key it prints once."""
+    made = subprocess.run(
+        [PFOPT, "--database-url", url, "keys", "create", "--name", name],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return made.stdout.split()[0]
+
+
 def load_sample_prices(url: str, folder: Path, assets: int = 12) -> None:
     prices = folder / "p.csv"
     pfopt("sample-data", "-o", str(prices), "--assets", str(assets))

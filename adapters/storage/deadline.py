@@ -9,28 +9,45 @@ pool checkout event and a context variable, so each unit closes only its own.
 """
 
 import asyncio
+import contextlib
 import contextvars
-from typing import Any
+import os
+import socket
+import threading
+import time
+import weakref
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, exc
-from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 _CHECKED_OUT: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "pfopt_checked_out", default=None
 )
 
 
-def track_checkouts(engine: AsyncEngine) -> None:
+def track_checkouts(engine: "AsyncEngine | Engine") -> None:
     """Record each connection checked out inside a ``Deadline`` (SQLAlchemy runs the event in
-    a greenlet that shares the task's context), then ping it: the pool's own pre-ping runs
-    before any checkout event, so a ping that stalls could not be cut short. A failed ping is
-    a ``DisconnectionError``, on which the pool retries with a new connection (a database
-    restart leaves every pooled connection dead). Use it with ``pool_pre_ping=False``."""
+    a greenlet that shares the task's context) or from a pool with ``limit_holds``, then ping
+    it: the pool's own pre-ping runs before any checkout event, so a ping that stalls could not
+    be cut short. A failed ping is a ``DisconnectionError``, on which the pool retries with a
+    new connection (a database restart leaves every pooled connection dead). Use it with
+    ``pool_pre_ping=False``."""
+    pool = getattr(engine, "sync_engine", engine).pool
+    is_async = hasattr(engine, "sync_engine")
 
     def checkout(dbapi: Any, record: Any, _proxy: Any) -> None:
-        held = _CHECKED_OUT.get()
+        # A worker thread inherits its task's context: only the async engine's connections
+        # belong to the task's deadline (it closes them from the loop's own thread).
+        held = _CHECKED_OUT.get() if is_async else None
         if held is not None:
             held.append(record)
+        limit = _LIMITS.get(pool)
+        if limit is not None:
+            _WATCH.hold(record, limit)
         try:
             cursor = dbapi.cursor()
             cursor.execute("SELECT 1")
@@ -38,7 +55,75 @@ def track_checkouts(engine: AsyncEngine) -> None:
         except Exception as error:
             raise exc.DisconnectionError(f"the pooled connection is dead: {error}") from error
 
-    event.listen(engine.sync_engine.pool, "checkout", checkout)
+    def checkin(_dbapi: Any, record: Any) -> None:
+        _WATCH.release(record)
+
+    event.listen(pool, "checkout", checkout)
+    event.listen(pool, "checkin", checkin)
+
+
+_LIMITS: "weakref.WeakKeyDictionary[Any, float]" = weakref.WeakKeyDictionary()
+
+
+def limit_holds(engine: "Engine", seconds: float) -> None:
+    """Bound how long a connection of this synchronous engine (a server's worker threads: run
+    loads, history appends) stays checked out: past ``seconds`` its socket is shut down, so a
+    thread blocked on a stalled database gets a connection error (an outage, 503) instead of
+    waiting for ever. A thread cannot be cancelled, and libpq's own finish is not safe from
+    another thread; shutting the socket down is. Idempotent; pings must be tracked
+    (``track_checkouts``) on the engine."""
+    _LIMITS[engine.pool] = seconds
+
+
+class _Watch:
+    """One daemon thread for every limited pool: checks held connections twice a second."""
+
+    def __init__(self) -> None:
+        self._held: dict[int, tuple[Any, float]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, record: Any, seconds: float) -> None:
+        with self._lock:
+            self._held[id(record)] = (record, time.monotonic() + seconds)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True, name="db-holds")
+                self._thread.start()
+
+    def release(self, record: Any) -> None:
+        with self._lock:
+            self._held.pop(id(record), None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(0.5)
+            now = time.monotonic()
+            with self._lock:
+                late = [r for r, until in self._held.values() if until < now]
+                for record in late:
+                    del self._held[id(record)]
+            for record in late:
+                _shut_down(record)
+
+
+_WATCH = _Watch()
+
+
+def _shut_down(record: Any) -> None:
+    """Shut the socket of a pooled psycopg connection down (any thread may)."""
+    pgconn = getattr(record.driver_connection, "pgconn", None)
+    try:
+        fd = pgconn.socket if pgconn is not None else -1
+    except Exception:  # already closed
+        return
+    if fd < 0:
+        return
+    with contextlib.suppress(OSError):
+        duplicate = socket.socket(fileno=os.dup(fd))
+        try:
+            duplicate.shutdown(socket.SHUT_RDWR)
+        finally:
+            duplicate.close()
 
 
 class Deadline:

@@ -76,14 +76,18 @@ def make_sync_engine(url: "str | URL") -> Engine:
         engine = create_engine(url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
+        pool_pre_ping=False,  # track_checkouts pings, where a hold limit reaches it
         pool_size=2,
         max_overflow=8,
         pool_timeout=POOL_TIMEOUT_S,
         connect_args=POSTGRES_CONNECT,
     )
+    from adapters.storage.deadline import track_checkouts
+
+    track_checkouts(engine)
+    return engine
 
 
 _TWINS: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()

@@ -2,11 +2,12 @@
 
 from types import TracebackType
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.storage.api_keys import SqlAlchemyApiKeyRepository
-from adapters.storage.deadline import Deadline
+from adapters.storage.deadline import Deadline, limit_holds
 from adapters.storage.engines import sync_twin
 from adapters.storage.errors import clash, from_database, storage_error, unavailable
 from adapters.storage.journal import SqlAlchemyRunJournal, run_journal
@@ -98,8 +99,16 @@ class SqlAlchemyUnitOfWorkFactory:
         return SqlAlchemyUnitOfWorkFactory(self.engine, self.owner, self._sessions, seconds)
 
     def journal(self) -> SqlAlchemyRunJournal:
-        return run_journal(sync_twin(self.engine), self.owner)
+        return run_journal(self._twin(), self.owner)
 
     def run_store(self) -> SqlAlchemyRunStore:
         """The owner's store for runs in worker threads (on the synchronous twin)."""
-        return SqlAlchemyRunStore(sync_twin(self.engine), self.owner)
+        return SqlAlchemyRunStore(self._twin(), self.owner)
+
+    def _twin(self) -> Engine:
+        """The synchronous twin; with a deadline, its connections are held no longer than it
+        (worker threads cannot be cancelled: a stalled read must fail instead)."""
+        twin = sync_twin(self.engine)
+        if self.deadline_s is not None and twin.dialect.name == "postgresql":
+            limit_holds(twin, self.deadline_s)
+        return twin

@@ -3,6 +3,7 @@
 import asyncio
 import datetime as dt
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +97,26 @@ async def render(
             f"{', '.join(KINDS.get(record.kind, ()))})",
             field="chart",
         )
-    cached = cache_dir() / f"{record.id}_{kind}.{fmt}"
+
+    async def draw() -> bytes:
+        if kind == "frontier":
+
+            def frontier() -> bytes:  # reading a large frontier document is work too
+                return charts.efficient_frontier(*frontier_of(record), fmt)
+
+            return await asyncio.to_thread(frontier)
+        if kind == "weights":
+            weights = read_results(record).weights  # type: ignore[union-attr]
+            values = np.array(list(weights.values()))
+            return await asyncio.to_thread(charts.weights, list(weights), values, fmt)
+        return await _risk_chart(record, uow, estimator, charts, fmt)
+
+    return await _once(cache_dir() / f"{record.id}_{kind}.{fmt}", gate, draw)
+
+
+async def _once(cached: Path, gate: OwnedGate, draw: Callable[[], Awaitable[bytes]]) -> bytes:
+    """``cached``'s bytes, else ``draw()`` in an admitted slot, shared with every request for
+    the same file meanwhile, then written atomically (another process never reads half)."""
     if cached.exists():
         return cached.read_bytes()
     running = _RENDERING.get(cached)
@@ -106,10 +126,10 @@ async def render(
     _RENDERING[cached] = future
     try:
         async with gate.slot():
-            data = await _draw(record, kind, fmt, uow, estimator, charts)
+            data = await draw()
         partial = cached.with_name(f".{cached.name}.{os.getpid()}")
         partial.write_bytes(data)
-        partial.replace(cached)  # another process never reads half a file
+        partial.replace(cached)
         future.set_result(data)
         return data
     except BaseException as error:
@@ -118,24 +138,3 @@ async def render(
         raise
     finally:
         del _RENDERING[cached]
-
-
-async def _draw(
-    record: OptimizationRecord,
-    kind: str,
-    fmt: ChartFormat,
-    uow: UnitOfWorkFactory,
-    estimator,
-    charts: ChartRenderer,
-) -> bytes:
-    if kind == "frontier":
-
-        def frontier() -> bytes:  # reading a large frontier document is work too
-            return charts.efficient_frontier(*frontier_of(record), fmt)
-
-        return await asyncio.to_thread(frontier)
-    if kind == "weights":
-        weights = read_results(record).weights  # type: ignore[union-attr]
-        values = np.array(list(weights.values()))
-        return await asyncio.to_thread(charts.weights, list(weights), values, fmt)
-    return await _risk_chart(record, uow, estimator, charts, fmt)

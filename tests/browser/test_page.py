@@ -4,12 +4,11 @@ PFOPT_REQUIRE_BROWSER=1 (as .ci/run sets), which turns a missing browser into a 
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.servers import PFOPT, ROOT, load_sample_prices, pfopt, serving
+from tests.servers import ROOT, create_key, load_sample_prices, pfopt, serving
 
 CHROMIUM = os.environ.get("PFOPT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -250,12 +249,7 @@ def test_with_api_keys_the_page_asks_for_one(browser, tmp_path) -> None:
     """Once a key exists the page asks for it, then works with it (WebSocket included)."""
     url = f"sqlite+aiosqlite:///{tmp_path}/keys.db"
     load_sample_prices(url, tmp_path, assets=6)
-    token = subprocess.run(
-        [PFOPT, "--database-url", url, "keys", "create", "--name", "dana"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    token = create_key(url, "dana")
     with serving(url) as address:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()

@@ -29,14 +29,26 @@ def test_a_stalled_database_is_a_503_and_the_server_recovers(tmp_path) -> None:
     try:
         with serving(proxied) as address:
             base = f"http://{address}"
+            solve = {"tickers": ["TEC01", "FIN02", "HEA03"]}  # loaded in a worker thread
             assert httpx.get(f"{base}/api/tickers", timeout=30).status_code == 200
+            for _ in range(2):  # pooled connections of the worker threads' engine, too
+                ok = httpx.post(f"{base}/api/optimize/portfolio", json=solve, timeout=30)
+                assert ok.status_code == 200, ok.text
             proxy.stall()
-            paths = ["/api/tickers"] * 24 + ["/api/optimizations", "/health"]
-            with ThreadPoolExecutor(len(paths)) as pool:
-                answers = list(
-                    pool.map(lambda p: httpx.get(base + p, timeout=ANSWERS_WITHIN_S), paths)
-                )
-            assert [a.status_code for a in answers] == [503] * len(paths), [
+            calls = [("GET", "/api/tickers", None)] * 20 + [
+                ("POST", "/api/optimize/portfolio", solve),
+                ("POST", "/api/optimize/portfolio", solve),
+                ("GET", "/api/optimizations", None),
+                ("POST", "/api/portfolios", {"name": "during", "tickers": solve["tickers"]}),
+                ("GET", "/health", None),
+            ]
+
+            def call(method: str, path: str, body: dict | None) -> httpx.Response:
+                return httpx.request(method, base + path, json=body, timeout=ANSWERS_WITHIN_S)
+
+            with ThreadPoolExecutor(len(calls)) as pool:
+                answers = list(pool.map(lambda c: call(*c), calls))
+            assert [a.status_code for a in answers] == [503] * len(calls), [
                 (a.status_code, a.text[:200]) for a in answers if a.status_code != 503
             ]
             assert all(a.headers.get("retry-after") for a in answers)

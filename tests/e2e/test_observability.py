@@ -3,13 +3,12 @@ answer, one JSON log line per request (owner, route template, status, duration, 
 the key), Prometheus metrics scraped while a load runs, and liveness apart from readiness."""
 
 import json
-import subprocess
 import threading
 
 import httpx
 import pytest
 
-from tests.servers import PFOPT, ROOT, load_sample_prices, serving
+from tests.servers import create_key, load_sample_prices, serving
 
 TICKERS = ["TEC01", "FIN02", "HEA03", "ENE04"]
 
@@ -19,14 +18,7 @@ def served(tmp_path_factory):
     folder = tmp_path_factory.mktemp("observed")
     url = f"sqlite+aiosqlite:///{folder}/o.db"
     load_sample_prices(url, folder, assets=6)
-    made = subprocess.run(
-        [PFOPT, "--database-url", url, "keys", "create", "--name", "alice"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    token = made.stdout.split()[0]
+    token = create_key(url, "alice")
     log = folder / "server.log"
     mp = pytest.MonkeyPatch()
     mp.setenv("PFOPT_TEST_SERVER_LOG", str(log))

@@ -5,12 +5,15 @@ portfolio CRUD and price reads against one ``pfopt serve`` on PostgreSQL, for a 
         [--clients 32] [--duration 60] [--fault-at 20 --outage 5]
 
 It EMPTIES that database (schema down and up again), loads 20 assets of sample prices, starts
-the server on a free loopback port and prints throughput, p50/p99 per route and the error count.
+the server on a free loopback port and prints throughput, p50/p99 per route over the requests
+answered (refusals and failures are counted apart) and the error count.
 Afterwards it checks in the database that every optimization the server acknowledged (a 200 with
 its id, or a frontier's final "done" event) is in history exactly once. With ``--fault-at`` it
 stops the local PostgreSQL (pg_ctlcluster) that many seconds in, for ``--outage`` seconds:
-requests in between must get 503 with Retry-After (counted as "unavailable", not as errors) and
-the service must serve again afterwards without a restart.
+requests in between must get 503 with Retry-After (counted as "unavailable", not as errors; a
+503 before the stop or ``RECOVERY_S`` after the start is an error) and the service must serve
+again afterwards without a restart. With ``--flood`` two tenants share the server instead (see
+``flood``): the light tenant's latency alone and beside the other's flood.
 """
 
 import argparse
@@ -30,7 +33,7 @@ import websockets
 from sqlalchemy.engine import make_url
 
 from adapters.migrations import upgrade
-from tests.servers import PFOPT, load_sample_prices, serving
+from tests.servers import create_key, load_sample_prices, serving
 from tests.storage import empty_postgres
 
 ROUTES = ("optimize", "frontier", "portfolio_crud", "price_read")
@@ -266,22 +269,15 @@ def _inline(n: int, seed: int) -> dict:
     }
 
 
-def _key(url: str, name: str) -> str:
-    made = subprocess.run(
-        [PFOPT, "--database-url", url, "keys", "create", "--name", name],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return made.stdout.split()[0]
-
-
 def _summary(latencies: list[float]) -> dict:
     return {
         "count": len(latencies),
         "p50_ms": float(np.percentile(latencies, 50)) if latencies else None,
         "p99_ms": float(np.percentile(latencies, 99)) if latencies else None,
     }
+
+
+TENANTS = ("light", "flood")
 
 
 def flood(url: str, duration_s: float, folder: Path, flooders: int = 6) -> dict:
@@ -293,7 +289,9 @@ def flood(url: str, duration_s: float, folder: Path, flooders: int = 6) -> dict:
     empty_postgres(url)
     upgrade(url)
     load_sample_prices(url, folder, assets=20)
-    keys = {name: {"authorization": f"Bearer {_key(url, name)}"} for name in ("light", "flood")}
+    keys = {
+        name: {"authorization": f"Bearer {create_key(url, name)}"} for name in ("light", "flood")
+    }
     result: dict = {"alone": [], "beside": [], "flood": [], "flood_refused": 0, "errors": []}
     with serving(url) as address:
         tickers = [
@@ -398,8 +396,8 @@ def main() -> None:
         args.outage,
     )
     print(
-        f"{report['requests']} requests in {args.duration:g} s by {args.clients} clients: "
-        f"{report['per_second']:.1f} req/s"
+        f"{report['requests']} requests answered in {args.duration:g} s by {args.clients} "
+        f"clients: {report['per_second']:.1f} req/s (latencies over answered requests)"
     )
     for route, r in report["routes"].items():
         if r["count"]:
