@@ -27,7 +27,12 @@ class StallProxy:
         self.stalled = threading.Event()
 
     def close(self) -> None:
+        """Shut every socket down, then close it: a bare close from this thread neither wakes
+        a pump blocked in recv nor sends the FIN, and PostgreSQL would keep the backend (and a
+        stalled transaction's locks) until this process ends."""
         for s in [self._listener, *self._sockets]:
+            with suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
             with suppress(OSError):
                 s.close()
 

@@ -35,12 +35,24 @@ def postgres_url() -> str:
     return url
 
 
+_OTHERS = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+LEFT_OPEN = f"SELECT pid, state, left(query, 60) {_OTHERS} AND state LIKE 'idle in transaction%'"
+END_LEFT_OPEN = f"SELECT pg_terminate_backend(pid) {_OTHERS} AND state LIKE 'idle in transaction%'"
+
+
 def empty_postgres(url: str) -> None:
     """Drop every table of the PostgreSQL database: a clean start whatever an earlier test left
     (a downgrade would refuse data an older revision cannot hold, e.g. closes above 1e12)."""
     engine = make_sync_engine(url)
     try:
         with engine.begin() as connection:
+            # A session an earlier test left open in a transaction (a killed server's, a
+            # leaked connection) would hold locks the drop waits for: end them, and say so.
+            left = connection.execute(text(LEFT_OPEN)).all()
+            if left:
+                print(f"empty_postgres: ended {len(left)} sessions left open: {left}")
+                connection.execute(text(END_LEFT_OPEN))
+            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
     finally:

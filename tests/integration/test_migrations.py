@@ -104,7 +104,8 @@ def test_upgrade_packs_the_stored_prices_into_series(url: str) -> None:
     engine = make_sync_engine(url)
     try:
         history = StoredPriceSource(engine).load(["B", "A"])
-        summary = [tuple(row) for row in engine.connect().execute(SUMMARY)]
+        with engine.connect() as connection:  # closed: an open one holds the tables' locks
+            summary = [tuple(row) for row in connection.execute(SUMMARY)]
     finally:
         engine.dispose()
     days = [dt.date(2024, 2, d) for d in (1, 5, 9)]
