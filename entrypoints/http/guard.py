@@ -6,20 +6,19 @@ Without this a NUL reached PostgreSQL, which cannot hold it in text, as a databa
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from domain.model import CONTROL
 from entrypoints.http.errors import refuse
-
-_CONTROL = bytes(range(32)) + b"\x7f"
-
-
-def _has_control(data: bytes) -> bool:
-    return any(byte in _CONTROL for byte in data)
 
 
 def _refusal(scope: dict[str, Any]) -> tuple[int, str, str] | None:
-    if _has_control(scope["path"].encode("utf-8", "surrogateescape")):
+    if CONTROL.search(scope["path"]):  # the domain's own rule for names, on the decoded path
         return 404, "path", "the path holds a control character: no resource has that name"
     query = scope.get("query_string", b"")
-    if scope["type"] == "http" and query and _has_control(unquote_to_bytes(query)):
+    if (
+        scope["type"] == "http"
+        and query
+        and CONTROL.search(unquote_to_bytes(query).decode("latin-1"))
+    ):
         return 400, "query", "the query string holds a control character"
     return None
 

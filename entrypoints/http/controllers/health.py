@@ -20,14 +20,16 @@ READY_DEADLINE_S = 2.0
 async def _ready(state: State) -> Health:
     if state.gate.stopping:
         raise BusyError("the server is shutting down", field="server")
-    try:
-        with storage_errors():
+    with storage_errors():  # refused, reset: the outage; a stall is said as such
+        try:
             async with Deadline(READY_DEADLINE_S), state.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-    except StorageUnavailableError as error:
-        if error.reason and error.reason.startswith("no answer"):
-            error.detail = f"the database did not answer within {READY_DEADLINE_S:g} s"
-        raise
+        except TimeoutError as stalled:
+            raise StorageUnavailableError(
+                f"the database did not answer within {READY_DEADLINE_S:g} s",
+                field="database",
+                reason=str(stalled),
+            ) from stalled
     return Health("ok", "ok")
 
 
