@@ -21,6 +21,7 @@ class PortfolioRow(Base):
     name: Mapped[str]
     owner: Mapped[str | None]
     constraints: Mapped[dict[str, Any]]
+    settings: Mapped[dict[str, Any] | None]
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     assets: Mapped[list["PortfolioAssetRow"]] = relationship(
@@ -39,6 +40,7 @@ class PortfolioAssetRow(Base):
     position: Mapped[int]
     weight: Mapped[Decimal | None]
     sector: Mapped[str | None]
+    target_weight: Mapped[float | None]
     portfolio: Mapped[PortfolioRow] = relationship(back_populates="assets")
 
 

@@ -53,6 +53,7 @@ portfolio = Table(
     Column("name", String(200), nullable=False),
     Column("owner", String(64)),
     Column("constraints", JSON, nullable=False),
+    Column("settings", JSON(none_as_null=True)),
     _created(),
     Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
     UniqueConstraint("owner", "name", name="uq_portfolio_owner_name"),
@@ -75,6 +76,7 @@ portfolio_asset = Table(
     Column("position", Integer, nullable=False),
     Column("weight", Numeric(20, 12), index=True),
     Column("sector", String(100)),
+    Column("target_weight", Double),
 )
 
 optimization = Table(

@@ -1,6 +1,7 @@
 """Saved portfolios: create, list, show, delete."""
 
 import uuid
+from typing import Any
 
 from domain.errors import NotFoundError
 from domain.model import Portfolio, check_stored_ticker
@@ -21,9 +22,14 @@ class ManagePortfolios:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    async def create(self, portfolio: Portfolio, owner: str | None = None) -> StoredPortfolio:
+    async def create(
+        self,
+        portfolio: Portfolio,
+        owner: str | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> StoredPortfolio:
         _storable(portfolio)
-        stored = StoredPortfolio(str(uuid.uuid4()), portfolio, owner)
+        stored = StoredPortfolio(str(uuid.uuid4()), portfolio, owner, settings=settings)
         async with self._uow() as uow:
             await uow.portfolios.add(stored)
             await uow.commit()
@@ -38,12 +44,19 @@ class ManagePortfolios:
             return await _find(uow, ref, owner)
 
     async def replace(
-        self, ref: str, portfolio: Portfolio, owner: str | None = None
+        self,
+        ref: str,
+        portfolio: Portfolio,
+        owner: str | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> StoredPortfolio:
+        """``portfolio`` and ``settings`` replace the stored ones (None: no settings)."""
         _storable(portfolio)
         async with self._uow() as uow:
             stored = await _find(uow, ref, owner)
-            await uow.portfolios.replace(StoredPortfolio(stored.id, portfolio, stored.owner))
+            await uow.portfolios.replace(
+                StoredPortfolio(stored.id, portfolio, stored.owner, settings=settings)
+            )
             await uow.commit()
             return await uow.portfolios.get(stored.id)
 

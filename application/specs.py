@@ -47,9 +47,12 @@ class PricesFile:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class InlineModel:
-    """The caller's own annualized risk model (dense or factor); nothing is estimated."""
+    """The caller's own annualized risk model (dense or factor); nothing is estimated.
+    ``repair``: the caller asked that a dense covariance that is not positive semi-definite be
+    replaced by the nearest one (otherwise such a model is refused where it is read)."""
 
     universe: Universe
+    repair: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,52 @@
 """Keeping a covariance matrix usable by a convex solver."""
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from domain.types import FloatArray
 
 PSD_TOLERANCE = 1e-10
 """Eigenvalues above -PSD_TOLERANCE * largest eigenvalue count as numerically zero, not negative."""
+
+
+def indefinite_reason(covariance: FloatArray, tickers: Sequence[str]) -> str | None:
+    """None when ``covariance`` is positive semi-definite (within ``PSD_TOLERANCE``), else
+    what is wrong with it, naming the assets: a negative variance, the pair whose correlation
+    is furthest above 1, or (every pair consistent on its own) the smallest eigenvalue."""
+    _, warning = ensure_psd(covariance)
+    if warning is None:
+        return None
+    symmetric = (covariance + covariance.T) / 2.0
+    variances = np.diag(symmetric)
+    if (variances < 0).any():
+        k = int(np.argmin(variances))
+        return f"the variance of {tickers[k]} is negative ({variances[k]:.4g})"
+    sd = np.sqrt(variances)
+    scale = np.outer(sd, sd)
+    size = np.abs(symmetric)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = np.where(scale > 0, size / scale, np.where(size > 0, np.inf, 0.0))
+    np.fill_diagonal(corr, 0.0)
+    i, j = np.unravel_index(int(np.argmax(corr)), corr.shape)
+    if np.isinf(corr[i, j]):
+        zero, other = (i, j) if variances[i] == 0 else (j, i)
+        return (
+            f"{tickers[zero]} has variance 0 but covariance {symmetric[i, j]:.6g} with "
+            f"{tickers[other]}"
+        )
+    if corr[i, j] > 1.0 + 1e-9:
+        return (
+            f"the correlation of {tickers[i]} and {tickers[j]} is "
+            f"{symmetric[i, j] / scale[i, j]:.6g}, above 1 (covariance {symmetric[i, j]:.6g}, "
+            f"variances {variances[i]:.6g} and {variances[j]:.6g})"
+        )
+    smallest = float(np.linalg.eigvalsh(symmetric)[0])
+    return (
+        "it is not positive semi-definite (smallest eigenvalue "
+        f"{smallest:.3g}): every pairwise correlation is within [-1, 1], but together they "
+        "are inconsistent"
+    )
 
 
 def ensure_psd(covariance: FloatArray) -> tuple[FloatArray, str | None]:

@@ -1,5 +1,6 @@
 """Assets, the estimated universe and the portfolio a user optimizes."""
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ import numpy as np
 from domain.constraints import Constraint
 from domain.errors import InvalidUniverseError, ValidationError
 from domain.risk_model import FactorModel
-from domain.types import FloatArray, frozen_array, numbers
+from domain.types import MAX_MAGNITUDE, FloatArray, frozen_array, numbers
 
 TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9._^=/:-]{0,31}")
 """A stored ticker (prices, saved portfolios): 1..32 characters of letters, digits and
@@ -51,6 +52,22 @@ def check_stored_ticker(ticker: str, field: str) -> str:
 MIN_ASSETS = 2
 SYMMETRY_TOLERANCE = 1e-8
 """Relative asymmetry of a covariance that is averaged away; anything larger is an input error."""
+
+
+def _check_weights(weights: Mapping[str, float] | None, tickers: Sequence[str], name: str) -> None:
+    """Weights by ticker: every key one of ``tickers``, every value a finite decimal of at most
+    ``MAX_MAGNITUDE``."""
+    if weights is None:
+        return
+    unknown = sorted(set(weights) - set(tickers))
+    if unknown:
+        word = name.split("_")[0]
+        raise InvalidUniverseError(f"{word} weight for unknown ticker {unknown[0]!r}", field=name)
+    for ticker, w in weights.items():
+        if not isinstance(w, int | float) or not math.isfinite(w) or abs(w) > MAX_MAGNITUDE:
+            raise InvalidUniverseError(
+                f"{ticker}: weight must be a finite decimal, got {w!r}", field=f"{name}.{ticker}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,22 +219,24 @@ class Portfolio:
 
     ``current_weights`` (decimal, by ticker) is what the holder has now, if known; it is kept for
     reporting and turnover-aware objectives, and does not constrain the optimizer.
+    ``target_weights`` (decimal, by ticker) are the weights the portfolio was saved with (the
+    point a user chose on a frontier): kept and shown, and likewise no constraint.
     """
 
     name: str
     assets: tuple[Asset, ...]
     constraints: tuple[Constraint, ...] = ()
     current_weights: Mapping[str, float] | None = field(default=None)
+    target_weights: Mapping[str, float] | None = field(default=None)
 
     def __post_init__(self) -> None:
         check_text(self.name, "name", LONGEST_NAME)
         check_tickers(self.tickers)
-        if self.current_weights is not None:
-            unknown = sorted(set(self.current_weights) - set(self.tickers))
-            if unknown:
-                raise InvalidUniverseError(
-                    f"current weight for unknown ticker {unknown[0]!r}", field="current_weights"
-                )
+        for name, weights in (
+            ("current_weights", self.current_weights),
+            ("target_weights", self.target_weights),
+        ):
+            _check_weights(weights, self.tickers, name)
 
     @property
     def tickers(self) -> tuple[str, ...]:

@@ -81,3 +81,23 @@ class PriceHistory:
         index = {t: i for i, t in enumerate(self.tickers)}
         columns = [index[t] for t in tickers]
         return PriceHistory(self.dates, tickers, self.closes[:, columns])
+
+
+def price_changes(stored: PriceHistory | None, new: PriceHistory) -> tuple[int, int, int]:
+    """How many prices ``new`` holds (present), how many of them the store lacks (added) and
+    how many it holds at a different close (changed), so a re-import of the same file can say
+    that nothing changed.
+    ``stored``: the store's prices of those of ``new``'s tickers it has (None: it has none)."""
+    present = ~np.isnan(new.closes)
+    old = np.full(new.closes.shape, np.nan)
+    if stored is not None:
+        rows = {day: i for i, day in enumerate(stored.dates)}
+        mine = [i for i, day in enumerate(new.dates) if day in rows]
+        theirs = [rows[new.dates[i]] for i in mine]
+        columns = {t: j for j, t in enumerate(stored.tickers)}
+        for j, ticker in enumerate(new.tickers):
+            if ticker in columns:
+                old[mine, j] = stored.closes[theirs, columns[ticker]]
+    held = present & ~np.isnan(old)
+    changed = held & (old != np.where(held, new.closes, np.nan))
+    return int(present.sum()), int((present & ~held).sum()), int(changed.sum())

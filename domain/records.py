@@ -11,13 +11,17 @@ RunKind: TypeAlias = Literal["single", "frontier"]
 
 @dataclass(frozen=True, slots=True)
 class StoredPortfolio:
-    """A portfolio with its identity. ``owner`` is None until API keys exist."""
+    """A portfolio with its identity. ``owner`` is None until API keys exist. ``settings``: the
+    run settings it was saved with (a JSON-ready ``RunSettings`` document: objective,
+    estimation, risk-free rate, points), so it can be opened and rerun as it was; None when
+    saved without them."""
 
     id: str
     portfolio: Portfolio
     owner: str | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+    settings: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +54,21 @@ class TickerSummary:
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    """What a price import did: rows read from the file, and how many tickers they cover."""
+    """What a price import did: rows read from the file, the tickers they cover, and how many
+    of those prices were new to the store or replaced a different close (both 0: nothing
+    changed, and nothing was written)."""
 
     rows: int
     tickers: tuple[str, ...]
     first: dt.date
     last: dt.date
+    added: int = 0
+    changed: int = 0
+    sectors_changed: int = 0
+
+    @property
+    def unchanged(self) -> bool:
+        return self.added == 0 and self.changed == 0 and self.sectors_changed == 0
 
 
 @dataclass(frozen=True, slots=True)

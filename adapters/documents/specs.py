@@ -31,7 +31,8 @@ from application.specs import (
     SavedPortfolio,
     StoredPrices,
 )
-from domain.errors import ValidationError
+from domain.covariance import indefinite_reason
+from domain.errors import InvalidUniverseError, ValidationError
 from domain.estimation import DEFAULT_EMA_SPAN, PERIODS_PER_YEAR
 from domain.frontier import DEFAULT_POINTS
 from domain.model import Universe
@@ -68,6 +69,11 @@ class InlineUniverseBody(Document):
     loadings: list[list[float]] | None = None
     factor_covariance: list[list[float]] | None = None
     specific_variance: list[float] | None = None
+    repair: bool = False
+    """A dense ``covariance`` that is not positive semi-definite (a correlation above 1, a
+    negative variance, inconsistent pairs) is refused, naming what is wrong: an inline model
+    is the caller's own. True: use the nearest positive semi-definite matrix instead, with a
+    warning in the result."""
 
 
 class _Request(Document):
@@ -130,10 +136,19 @@ def to_universe(body: InlineUniverseBody) -> Universe:
                 field="inline.factor_covariance",
             )
         factor = FactorModel(body.loadings, body.factor_covariance, body.specific_variance)
-    return Universe(body.tickers, body.expected_returns, body.covariance, factor)
+    universe = Universe(body.tickers, body.expected_returns, body.covariance, factor)
+    if factor is None and not body.repair:
+        reason = indefinite_reason(universe.covariance, universe.tickers)
+        if reason is not None:
+            raise InvalidUniverseError(
+                f'inline covariance: {reason}; fix the matrix, or send "repair": true to use '
+                "the nearest positive semi-definite one",
+                field="inline.covariance",
+            )
+    return universe
 
 
-def universe_body(universe: Universe) -> InlineUniverseBody:
+def universe_body(universe: Universe, repair: bool = False) -> InlineUniverseBody:
     mu = universe.expected_returns.tolist()
     f = universe.factor_model
     if f is None:
@@ -141,6 +156,7 @@ def universe_body(universe: Universe) -> InlineUniverseBody:
             tickers=list(universe.tickers),
             expected_returns=mu,
             covariance=universe.covariance.tolist(),
+            repair=repair,
         )
     return InlineUniverseBody(
         tickers=list(universe.tickers),
@@ -165,7 +181,11 @@ def to_spec(doc: OptimizeRequest | FrontierRequest) -> RunSpec:
         name = "adhoc" if doc.inline is None else "inline"
         c = doc.constraints
         assets = Assets(tickers, to_constraints(c), dict(c.sectors), name)
-    data = StoredPrices() if doc.inline is None else InlineModel(to_universe(doc.inline))
+    data = (
+        StoredPrices()
+        if doc.inline is None
+        else InlineModel(to_universe(doc.inline), repair=doc.inline.repair)
+    )
     if isinstance(doc, OptimizeRequest):
         task: Optimize | Frontier = Optimize(to_objective(doc.objective))
         rate = doc.objective.risk_free_rate
@@ -198,7 +218,7 @@ def spec_request(spec: RunSpec) -> OptimizeRequest | FrontierRequest:
         a = spec.assets
         common["constraints"] = constraints_document(a.constraints, dict(a.sectors))
         if isinstance(spec.data, InlineModel):
-            common["inline"] = universe_body(spec.data.universe)
+            common["inline"] = universe_body(spec.data.universe, spec.data.repair)
         else:
             common["tickers"] = None if a.tickers is None else list(a.tickers)
     if isinstance(spec.task, Optimize):

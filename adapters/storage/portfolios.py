@@ -19,8 +19,32 @@ if TYPE_CHECKING:  # the async side is imported where an engine is made
 def stored_portfolio(row: PortfolioRow) -> StoredPortfolio:
     assets = tuple(Asset(a.ticker, a.sector) for a in row.assets)
     weights = {a.ticker: float(a.weight) for a in row.assets if a.weight is not None}
-    portfolio = Portfolio(row.name, assets, decode(row.constraints), weights or None)
-    return StoredPortfolio(row.id, portfolio, row.owner, utc(row.created_at), utc(row.updated_at))
+    targets = {a.ticker: a.target_weight for a in row.assets if a.target_weight is not None}
+    portfolio = Portfolio(
+        row.name, assets, decode(row.constraints), weights or None, targets or None
+    )
+    return StoredPortfolio(
+        row.id,
+        portfolio,
+        row.owner,
+        utc(row.created_at),
+        utc(row.updated_at),
+        row.settings,
+    )
+
+
+def _asset_rows(p: Portfolio) -> list[PortfolioAssetRow]:
+    weights, targets = p.current_weights or {}, p.target_weights or {}
+    return [
+        PortfolioAssetRow(
+            ticker=a.ticker,
+            position=i,
+            sector=a.sector,
+            weight=weights.get(a.ticker),
+            target_weight=targets.get(a.ticker),
+        )
+        for i, a in enumerate(p.assets)
+    ]
 
 
 class SqlAlchemyPortfolioRepository:
@@ -37,17 +61,15 @@ class SqlAlchemyPortfolioRepository:
 
     async def add(self, stored: StoredPortfolio) -> None:
         p = stored.portfolio
-        weights = p.current_weights or {}
         owner = self._owner if self._owner is not None else stored.owner
         row = PortfolioRow(
-            id=stored.id, name=p.name, owner=owner, constraints=encode(p.constraints)
+            id=stored.id,
+            name=p.name,
+            owner=owner,
+            constraints=encode(p.constraints),
+            settings=stored.settings,
         )
-        row.assets = [
-            PortfolioAssetRow(
-                ticker=a.ticker, position=i, sector=a.sector, weight=weights.get(a.ticker)
-            )
-            for i, a in enumerate(p.assets)
-        ]
+        row.assets = _asset_rows(p)
         self._session.add(row)
         try:
             await self._session.flush()
@@ -59,17 +81,12 @@ class SqlAlchemyPortfolioRepository:
     async def replace(self, stored: StoredPortfolio) -> None:
         row = await self._row(stored.id)
         p = stored.portfolio
-        weights = p.current_weights or {}
         row.name, row.constraints = p.name, encode(p.constraints)
+        row.settings = stored.settings
         row.assets.clear()
         try:
             await self._session.flush()  # the old assets go before new ones reuse their keys
-            row.assets.extend(
-                PortfolioAssetRow(
-                    ticker=a.ticker, position=i, sector=a.sector, weight=weights.get(a.ticker)
-                )
-                for i, a in enumerate(p.assets)
-            )
+            row.assets.extend(_asset_rows(p))
             await self._session.flush()
         except IntegrityError:
             raise ConflictError(

@@ -49,6 +49,7 @@ class LazyGroup(click.Group):
     "user data directory; PostgreSQL as postgresql+psycopg://...).",
 )
 @click.option("--migrate", is_flag=True, help="Upgrade the database schema first if it is behind.")
+@click.version_option(package_name="pfopt", prog_name="pfopt", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, migrate: bool) -> None:
     """pfopt: exact mean-variance portfolio optimization."""

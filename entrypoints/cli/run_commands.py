@@ -15,7 +15,7 @@ from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
 from entrypoints.cli.commands import short_help
 from entrypoints.cli.options import OBJECTIVES, build_objective, run_spec, universe_options
 from entrypoints.cli.render import json_text, print_frontier, print_optimization
-from entrypoints.cli.store import with_run_store
+from entrypoints.cli.store import run_without_store, with_file_run_store
 from entrypoints.container import Container, runs_on
 from entrypoints.exports import frontier_csv
 
@@ -26,6 +26,34 @@ PORTFOLIO = click.option(
     metavar="NAME",
     help="A saved portfolio (its assets and constraints).",
 )
+
+
+NO_SAVE = click.option(
+    "--no-save",
+    is_flag=True,
+    help="Run a PRICES file without the database: nothing is saved to history.",
+)
+
+
+def _run(container: Container, prices: Path | None, no_save: bool, work):
+    """``work`` on the store, or on none with ``--no-save`` (history is a convenience for a
+    file run, not a precondition)."""
+    if no_save:
+        if prices is None:
+            raise click.UsageError("--no-save needs a PRICES file (stored prices need the store)")
+        return run_without_store(work)
+    return with_file_run_store(container, work, prices)
+
+
+def _saved_line(run_id: str, kind: str, no_save: bool) -> str:
+    if no_save:
+        return "Not saved (--no-save)"
+    if kind == "single":
+        return (
+            f"Saved as optimization {run_id}   (pfopt history show {run_id}; "
+            f"pfopt risk --optimization {run_id})"
+        )
+    return f"Saved as frontier {run_id}   (pfopt history show {run_id})"
 
 
 def _print_json(doc: msgspec.Struct) -> None:
@@ -55,6 +83,7 @@ def _warn(warnings: list[str]) -> None:
 )
 @universe_options
 @CHART_OPTION
+@NO_SAVE
 @click.pass_obj
 def optimize(
     container: Container,
@@ -64,14 +93,16 @@ def optimize(
     target: float | None,
     risk_aversion: float,
     chart: Path | None,
+    no_save: bool,
     **opts: Any,
 ) -> None:
     """Optimize one portfolio from a price CSV (wide: date + one column per ticker; or long:
-    date,ticker,close), or from stored prices (--tickers, --portfolio). Saved to history."""
+    date,ticker,close), or from stored prices (--tickers, --portfolio). Saved to history
+    unless --no-save."""
     goal = build_objective(objective, target, opts["risk_free"], risk_aversion)
     spec = run_spec(Optimize(goal), prices, portfolio_ref, opts)
     target_chart = chart_target(chart, "weights")
-    outcome = with_run_store(container, lambda store: runs_on(container, store).run(spec))
+    outcome = _run(container, prices, no_save, lambda store: runs_on(container, store).run(spec))
     doc = read(outcome.document, OptimizationResponse)
     allocation = outcome.result.allocation
     write_chart(
@@ -82,7 +113,9 @@ def optimize(
         _print_json(doc)
         return
     _warn(doc.warnings)
-    print_optimization(doc, Console(soft_wrap=True))
+    console = Console(soft_wrap=True)
+    print_optimization(doc, console)
+    console.print(_saved_line(outcome.id, "single", no_save))
 
 
 @click.command(short_help=short_help("frontier"))
@@ -102,6 +135,7 @@ def optimize(
 )
 @universe_options
 @CHART_OPTION
+@NO_SAVE
 @click.pass_obj
 def frontier(
     container: Container,
@@ -110,10 +144,12 @@ def frontier(
     points: int,
     csv_out: Path | None,
     chart: Path | None,
+    no_save: bool,
     **opts: Any,
 ) -> None:
     """Trace the efficient frontier from the minimum-variance portfolio to the highest
-    reachable return, with the exact max-Sharpe portfolio. Saved to history."""
+    reachable return, with the exact max-Sharpe portfolio. Saved to history unless
+    --no-save."""
     spec = run_spec(Frontier(points), prices, portfolio_ref, opts)
     target_chart = chart_target(chart, "efficient_frontier")
 
@@ -123,7 +159,7 @@ def frontier(
         with RichProgress.take() as progress:
             return runs_on(container, store).run(spec, progress)
 
-    outcome = with_run_store(container, work)
+    outcome = _run(container, prices, no_save, work)
     run = outcome.result
     doc = read(outcome.document, FrontierResponse)
     write_chart(
@@ -136,4 +172,6 @@ def frontier(
         _print_json(doc)
         return
     _warn(doc.warnings + doc.notes)
-    print_frontier(doc, Console(soft_wrap=True))
+    console = Console(soft_wrap=True)
+    print_frontier(doc, console)
+    console.print(_saved_line(outcome.id, "frontier", no_save))

@@ -38,6 +38,7 @@ def serve(container: Container, host: str, port: int, workers: int) -> None:
             field="workers",
         )
     prepare(url, container.config.migrate())
+    check_port_free(host, port)
     configure_logging()  # JSON lines: one per request, and every warning
     click.echo(f"pfopt API on http://{host}:{port} (schema at /schema)", err=True)
     click.echo(_access_note(container, host), err=True)
@@ -60,6 +61,36 @@ def serve(container: Container, host: str, port: int, workers: int) -> None:
         log_level="warning",
         timeout_graceful_shutdown=HANDOVER_S,
     )
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a taken port in one line before anything is printed (uvicorn would print the
+    banner and then its own ERROR and traceback-like lines); a bind the OS refuses for
+    another reason (no such address, no permission) is refused the same way."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise ValidationError(
+            f"--host {host!r} is not an address here ({error.strerror})", field="host"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise ValidationError(
+                    f"port {port} on {host} is already in use (another pfopt serve?); "
+                    "stop it or pick another with --port",
+                    field="port",
+                ) from None
+            raise ValidationError(
+                f"cannot listen on {host}:{port} ({error.strerror})", field="port"
+            ) from None
 
 
 def _access_note(container: Container, host: str) -> str:

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from domain.errors import StorageUnavailableError
+from domain.errors import StorageUnavailableError, ValidationError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -91,3 +91,47 @@ def with_run_store(container: Any, work: Callable[["RunStore"], T]) -> T:
         return work(SqlAlchemyRunStore(engine))
     finally:
         engine.dispose()
+
+
+class Unsaved:
+    """The run store of ``--no-save``: a run on a prices file that touches no database (none
+    is opened, checked or migrated) and is kept nowhere. Anything that needs the store (a
+    saved portfolio, stored prices) is refused naming the option."""
+
+    class _NoPrices:
+        def load(self, tickers=None, start=None, end=None):
+            raise ValidationError(
+                "--no-save runs on a PRICES file only: stored prices need the database",
+                field="no_save",
+            )
+
+    prices = _NoPrices()
+
+    def portfolio(self, ref: str):
+        raise ValidationError(
+            "--no-save runs on a PRICES file only: --portfolio needs the database",
+            field="no_save",
+        )
+
+    def append(self, record) -> None:
+        return None
+
+
+def run_without_store(work: Callable[["RunStore"], T]) -> T:
+    """``work`` on the ``Unsaved`` store (``--no-save``)."""
+    return work(Unsaved())
+
+
+def with_file_run_store(container: Any, work: Callable[["RunStore"], T], prices: object) -> T:
+    """``with_run_store`` for a command that may run on a prices file: when the database is
+    unreachable or behind, the error says that ``--no-save`` runs the file without it."""
+    try:
+        return with_run_store(container, work)
+    except StorageUnavailableError as error:
+        if prices is None:
+            raise
+        raise StorageUnavailableError(
+            f"{error.detail}; pass --no-save to run this file without saving it to history",
+            field=error.field,
+            reason=error.reason,
+        ) from error

@@ -103,9 +103,10 @@ def to_portfolio(
     tickers: list[str],
     body: ConstraintsDocument,
     sectors: dict[str, str] | None = None,
+    target_weights: dict[str, float] | None = None,
 ) -> Portfolio:
     """``sectors`` (a portfolio document's top-level copy) join ``constraints.sectors``."""
     check_size(tickers, "tickers")
     body = msgspec.structs.replace(body, sectors={**(sectors or {}), **body.sectors})
     assets = tuple(Asset(t, body.sectors.get(t)) for t in tickers)
-    return Portfolio(name, assets, to_constraints(body))
+    return Portfolio(name, assets, to_constraints(body), target_weights=target_weights or None)

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from adapters.documents.results import FrontierResponse
-from domain.records import ImportReport, OptimizationRecord, TickerSummary
+from domain.records import ImportReport, TickerSummary
 
 
 class Problem(msgspec.Struct, kw_only=True):
@@ -48,48 +48,33 @@ class StoredTicker(msgspec.Struct, kw_only=True):
 
 
 class PriceImport(msgspec.Struct, kw_only=True):
-    """What an import wrote: price rows, the tickers they cover and their date range."""
+    """What an import read and wrote: price rows in the file, the tickers they cover and their
+    date range; how many prices were new to the store (``added``) or replaced a different
+    close (``changed``), and how many sectors changed. All three 0: nothing was written."""
 
     rows: int
     tickers: list[str]
     first: dt.date
     last: dt.date
+    added: int
+    changed: int
+    sectors_changed: int
 
     @classmethod
     def from_domain(cls, r: ImportReport) -> "PriceImport":
-        return cls(rows=r.rows, tickers=list(r.tickers), first=r.first, last=r.last)
+        return cls(
+            rows=r.rows,
+            tickers=list(r.tickers),
+            first=r.first,
+            last=r.last,
+            added=r.added,
+            changed=r.changed,
+            sectors_changed=r.sectors_changed,
+        )
 
 
 class SectorsUpdated(msgspec.Struct):
     updated: int
-
-
-class RunSummary(msgspec.Struct, kw_only=True):
-    """A run in a history list, without its results (``GET /api/optimizations/{id}`` has them)."""
-
-    id: str
-    kind: str
-    objective: str
-    status: str
-    portfolio_id: str | None
-    tickers: list[str]
-    points: int
-    duration_ms: float
-    created_at: dt.datetime | None
-
-    @classmethod
-    def from_domain(cls, r: OptimizationRecord) -> "RunSummary":
-        return cls(
-            id=r.id,
-            kind=r.kind,
-            objective=r.objective,
-            status=r.status,
-            portfolio_id=r.portfolio_id,
-            tickers=list(r.params.get("tickers", [])),
-            points=len(r.results.get("points", [])),
-            duration_ms=r.duration_ms,
-            created_at=r.created_at,
-        )
 
 
 class FrontierAccepted(msgspec.Struct):

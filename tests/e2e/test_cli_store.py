@@ -44,8 +44,15 @@ def test_import_list_and_optimize_from_the_store(env) -> None:
     run, prices, _ = env
     code, out, _ = run("prices", "import", str(prices))
     assert code == 0
-    assert out == "imported 10080 prices for 8 tickers, 2019-01-02..2023-10-31\n"
-    assert run("prices", "import", str(prices))[0] == 0  # idempotent
+    assert out == (
+        "imported 10080 prices for 8 tickers, 2019-01-02..2023-10-31: 10080 new, 0 changed\n"
+    )
+    code, out, _ = run("prices", "import", str(prices))  # idempotent, and says so
+    assert code == 0
+    assert out == (
+        "nothing changed: the store already holds all 10080 prices "
+        "(8 tickers, 2019-01-02..2023-10-31)\n"
+    )
     code, out, _ = run("prices", "list", "--json")
     listed = json.loads(out)
     assert [r["rows"] for r in listed] == [1260] * 8
@@ -92,7 +99,7 @@ def test_portfolios_and_history_per_portfolio(env, tmp_path: Path) -> None:
     code, _, err = run("portfolios", "create", "core", "--tickers", "TEC01,FIN02")
     assert code == 2
     assert "a portfolio named 'core' already exists" in err
-    code, out, _ = run("portfolios", "show", "core")
+    code, out, _ = run("portfolios", "show", "core", "--json")
     shown = json.loads(out)
     assert shown["sectors"]["TEC01"] == "Technology"
     assert shown["constraints"]["max_weight"] == 0.4 and shown["constraints"]["min_weight"] is None
@@ -129,7 +136,7 @@ def test_schema_behind_is_refused_with_the_command_to_run(env) -> None:
         (["optimize"], "give a PRICES file, --tickers A,B,C (stored prices) or --portfolio NAME"),
         (["optimize", "--tickers", "AAA,BBB"], "no stored prices for 'AAA'"),
         (["frontier", "--portfolio", "nope"], "no portfolio named or with id 'nope'"),
-        (["portfolios", "create", "x"], "--tickers A,B,C is required"),
+        (["portfolios", "create", "x"], "--tickers A,B,C (or --targets-from RUN_ID) is required"),
         (["prices", "import", "missing.csv"], "file not found: missing.csv"),
     ],
 )

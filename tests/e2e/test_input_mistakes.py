@@ -167,6 +167,31 @@ def test_http_mistakes_are_4xx_naming_the_field(client, path, body, field, detai
     assert detail in r.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/optimize/portfolio", "/api/optimize/efficient-frontier", "/api/risk/attribution"]
+)
+def test_an_inline_correlation_above_one_is_refused_naming_the_pair(client, path) -> None:
+    inline = {
+        "tickers": ["A", "B", "C"],
+        "expected_returns": [0.1, 0.2, 0.15],
+        "covariance": [[0.04, 0.01, 0.0], [0.01, 0.09, 0.07], [0.0, 0.07, 0.04]],
+    }
+    body = {"inline": inline} | ({"weights": {"A": 0.5, "B": 0.5}} if "risk" in path else {})
+    r = client.post(path, json=body)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["field"] == "inline.covariance"
+    assert problem["detail"].startswith(
+        "inline covariance: the correlation of B and C is 1.16667, above 1 (covariance 0.07, "
+        'variances 0.09 and 0.04); fix the matrix, or send "repair": true'
+    )
+    inline["repair"] = True  # the caller asks: nearest PSD matrix, and the result says so
+    r = client.post(path, json=body | {"inline": inline})
+    assert r.status_code in (200, 202), r.text
+    if path == "/api/optimize/portfolio":
+        assert any("not positive semi-definite" in w for w in r.json()["warnings"])
+
+
 def test_http_target_below_the_minimum_variance_return_warns(client) -> None:
     body = {"tickers": TICKERS, "objective": {"kind": "target_return", "target_return": -0.5}}
     r = client.post("/api/optimize/portfolio", json=body)

@@ -181,7 +181,7 @@ def saved(market: Market) -> str:
         *("--max-weight", "0.4", *_sectors(market), "--sector-limit", "Health Care=:0.2"),
     )
     assert code == 0, err
-    code, out, err = market.cli("portfolios", "show", "core")
+    code, out, err = market.cli("portfolios", "show", "core", "--json")
     assert code == 0, err
     return str(json.loads(out)["id"])
 

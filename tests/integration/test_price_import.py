@@ -46,10 +46,25 @@ async def _import(url: str, path: Path):
 def test_reimport_changes_nothing(url: str, tmp_path: Path) -> None:
     path = _csv(tmp_path, "p.csv", n_assets=4, n_days=50, seed=1)
     report = asyncio.run(_import(url, path))
-    assert report.rows == 200
+    assert (report.rows, report.added, report.changed, report.unchanged) == (200, 200, 0, False)
     before = asyncio.run(_summary(url))
-    asyncio.run(_import(url, path))
+    again = asyncio.run(_import(url, path))
+    assert (again.rows, again.added, again.changed, again.unchanged) == (200, 0, 0, True)
     assert asyncio.run(_summary(url)) == before
+
+
+def test_reimport_counts_new_and_changed_prices(url: str, tmp_path: Path) -> None:
+    path = _csv(tmp_path, "p.csv", n_assets=3, n_days=40, seed=1)
+    asyncio.run(_import(url, path))
+    lines = path.read_text().splitlines()
+    cells = lines[5].split(",")
+    cells[1] = str(float(cells[1]) * 1.01)  # one close revised
+    lines[5] = ",".join(cells)
+    extra = _csv(tmp_path, "more.csv", n_assets=3, n_days=41, seed=1).read_text().splitlines()
+    path.write_text("\n".join([*lines, extra[-1]]) + "\n")  # and one more day
+    report = asyncio.run(_import(url, path))
+    assert (report.rows, report.added, report.changed) == (123, 3, 1)
+    assert [rows for *_, rows in asyncio.run(_summary(url))] == [41, 41, 41]
 
 
 def test_one_bad_row_in_the_middle_leaves_the_store_as_it_was(url: str, tmp_path: Path) -> None:

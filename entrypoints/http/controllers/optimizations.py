@@ -7,13 +7,17 @@ from litestar import Controller, Response, get
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, Schema
 from litestar.params import FromPath, FromQuery, KwargDefinition
 
-from adapters.documents.records import OptimizationRecordDocument, record_document
+from adapters.documents.records import (
+    OptimizationRecordDocument,
+    RunSummary,
+    record_document,
+    run_summary,
+)
 from domain.errors import NotFoundError, ValidationError
 from entrypoints.exports import record_csv
 from entrypoints.http.charts import render as render_chart
 from entrypoints.http.dependencies import Gate, Services, Uow, check_page
 from entrypoints.http.problems import LIST, READ
-from entrypoints.http.responses import RunSummary
 
 Binary = Annotated[bytes, KwargDefinition(format="binary")]
 
@@ -51,7 +55,7 @@ class OptimizationController(Controller):
         check_page(limit, offset, 500)
         async with uow() as u:
             records = await u.optimizations.list(None, limit=limit, offset=offset)
-        return [RunSummary.from_domain(r) for r in records]
+        return [run_summary(r) for r in records]
 
     @get(
         "/{optimization_id:str}",

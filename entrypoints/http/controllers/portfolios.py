@@ -8,6 +8,7 @@ from adapters.documents.records import (
     PortfolioDocument,
     portfolio_document,
     record_document,
+    stored_settings,
 )
 from application.manage_portfolios import ManagePortfolios
 from domain.errors import ValidationError
@@ -29,8 +30,13 @@ class PortfolioController(Controller):
         self, data: JSONBody[PortfolioRequest], uow: Uow
     ) -> Response[PortfolioDocument]:
         """201 with ``Location`` (clients, and schemathesis' stateful phase, follow it)."""
-        portfolio = to_portfolio(data.name, data.tickers, data.constraints, data.sectors)
-        doc = portfolio_document(await ManagePortfolios(uow).create(portfolio))
+        portfolio = to_portfolio(
+            data.name, data.tickers, data.constraints, data.sectors, data.target_weights
+        )
+        stored = await ManagePortfolios(uow).create(
+            portfolio, settings=stored_settings(data.settings)
+        )
+        doc = portfolio_document(stored)
         return Response(doc, status_code=201, headers={"location": f"{self.path}/{doc.id}"})
 
     @get(
@@ -57,8 +63,13 @@ class PortfolioController(Controller):
                 f"id {data.id!r} is not the portfolio being replaced ({portfolio_id!r})",
                 field="id",
             )
-        portfolio = to_portfolio(data.name, data.tickers, data.constraints, data.sectors)
-        return portfolio_document(await ManagePortfolios(uow).replace(portfolio_id, portfolio))
+        portfolio = to_portfolio(
+            data.name, data.tickers, data.constraints, data.sectors, data.target_weights
+        )
+        stored = await ManagePortfolios(uow).replace(
+            portfolio_id, portfolio, settings=stored_settings(data.settings)
+        )
+        return portfolio_document(stored)
 
     @delete(
         "/{portfolio_id:str}",
