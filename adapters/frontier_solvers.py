@@ -36,6 +36,7 @@ from domain.linear import LinearConstraints
 from domain.model import Universe
 from domain.problem import ReturnRange, Solution, SolverAttempt
 from domain.types import FloatArray
+from domain.units import share
 
 RETURN_TOLERANCE = 1e-9
 KKT_ACCEPT = 1e-9
@@ -53,16 +54,16 @@ class _LongWalkError(Exception):
 
 def _above_range(target: float, highest: float) -> InfeasibleError:
     return InfeasibleError(
-        f"target return {target:.4g} is above the highest return reachable under these "
-        f"constraints ({highest:.4g})",
+        f"target return {share(target, 4)} is above the highest return reachable under these "
+        f"constraints, {share(highest, 4)}",
         field="target_return",
     )
 
 
 def _no_excess_return(rf: float, highest: float) -> InfeasibleError:
     return InfeasibleError(
-        f"max Sharpe needs a portfolio returning more than the risk-free rate {rf:.4g}, but the "
-        f"highest return reachable under these constraints is {highest:.4g}",
+        f"max Sharpe needs a portfolio returning more than the risk-free rate {share(rf, 4)}, "
+        f"but the highest return reachable under these constraints is {share(highest, 4)}",
         field="risk_free_rate",
     )
 

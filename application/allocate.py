@@ -27,6 +27,7 @@ from domain.objectives import (
 from domain.ports import Solver
 from domain.problem import Problem, SolverAttempt, SolveStatus
 from domain.types import FloatArray
+from domain.units import share
 
 RETURN_TOLERANCE = 1e-9
 """Slack (annualized decimal) when comparing a target with the reachable extreme."""
@@ -46,7 +47,7 @@ class Allocation:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.4g}"
+    return share(x, 4)
 
 
 def _check_target(solver: Solver, universe: Universe, lc: LinearConstraints, objective: Objective):
@@ -55,7 +56,7 @@ def _check_target(solver: Solver, universe: Universe, lc: LinearConstraints, obj
         if objective.target_return > highest + RETURN_TOLERANCE:
             raise InfeasibleError(
                 f"target return {_fmt(objective.target_return)} is above the highest return "
-                f"reachable under these constraints ({_fmt(highest)})",
+                f"reachable under these constraints, {_fmt(highest)}",
                 field="target_return",
             )
     if isinstance(objective, MaxSharpe):
@@ -63,7 +64,7 @@ def _check_target(solver: Solver, universe: Universe, lc: LinearConstraints, obj
         if not np.any(universe.expected_returns > rf):
             raise InfeasibleError(
                 f"max Sharpe needs at least one asset with expected return above the risk-free "
-                f"rate {_fmt(rf)} (the best is {_fmt(float(universe.expected_returns.max()))})",
+                f"rate {_fmt(rf)}; the best is {_fmt(float(universe.expected_returns.max()))}",
                 field="risk_free_rate",
             )
         highest = solver.highest_return(universe, lc)
@@ -91,7 +92,7 @@ def _solve(solver: Solver, problem: Problem):
         lowest = universe_metrics(problem.universe, floor.weights).volatility
         raise InfeasibleError(
             f"target risk {_fmt(objective.target_volatility)} is below the lowest volatility "
-            f"reachable under these constraints ({_fmt(lowest)})",
+            f"reachable under these constraints, {_fmt(lowest)}",
             field="target_risk",
         ) from None
 
@@ -125,7 +126,7 @@ def allocate(
     ):
         notes.append(
             f"target return {_fmt(objective.target_return)} is below the minimum-variance "
-            f"portfolio's return ({_fmt(metrics.expected_return)}): the target does not bind, "
+            f"portfolio's return, {_fmt(metrics.expected_return)}: the target does not bind, "
             "so this is the minimum-variance portfolio"
         )
     return Allocation(

@@ -11,12 +11,17 @@ import numpy as np
 
 from domain.errors import InfeasibleError
 from domain.linear import LinearConstraints, LinearRow
+from domain.units import share
 
 TOLERANCE = 1e-9
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+    return share(x)
+
+
+WHOLE = _fmt(1.0)
+"""The budget, fully invested."""
 
 
 def _check_assets(tickers: Sequence[str], lc: LinearConstraints) -> None:
@@ -30,11 +35,12 @@ def _check_assets(tickers: Sequence[str], lc: LinearConstraints) -> None:
     low, high = float(np.sum(lc.lower)), float(np.sum(lc.upper))
     if low > 1 + TOLERANCE:
         raise InfeasibleError(
-            f"sum of per-asset minimum weights is {_fmt(low)} > 1", field="min_weight"
+            f"sum of per-asset minimum weights is {_fmt(low)} > {WHOLE}", field="min_weight"
         )
     if high < 1 - TOLERANCE:
         raise InfeasibleError(
-            f"sum of per-asset maximum weights is {_fmt(high)} < 1, so the portfolio cannot be "
+            f"sum of per-asset maximum weights is {_fmt(high)} < {WHOLE}, so the "
+            "portfolio cannot be "
             f"fully invested (with {len(tickers)} assets a common cap needs at least "
             f"{_fmt(1 / len(tickers))})",
             field="max_weight",
@@ -66,7 +72,7 @@ def _check_family(groups: Sequence[LinearRow], lc: LinearConstraints) -> None:
     if total_min > 1 + TOLERANCE:
         terms = " + ".join(f"{row.label} min {_fmt(row.lower)}" for row in with_min)
         raise InfeasibleError(
-            f"{terms} exceed the budget ({_fmt(total_min)} > 1)", field="sector_limits"
+            f"{terms} exceed the budget: {_fmt(total_min)} > {WHOLE}", field="sector_limits"
         )
     grouped = {i for row in groups for i in row.members or ()}
     ungrouped = [i for i in range(lc.n_assets) if i not in grouped]
@@ -75,7 +81,7 @@ def _check_family(groups: Sequence[LinearRow], lc: LinearConstraints) -> None:
     if room < 1 - TOLERANCE:
         raise InfeasibleError(
             f"{groups[0].family} maxima and asset maxima together allow at most {_fmt(room)} "
-            f"< 1 of the budget",
+            f"< {WHOLE} of the budget",
             field="sector_limits",
         )
 

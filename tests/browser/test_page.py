@@ -147,7 +147,7 @@ def test_infeasible_setup_shows_the_server_explanation(page) -> None:
     page.get_by_label("Max weight (%)").fill("20")
     _run_and_wait(page)
     error = page.locator("#error-max_weight")
-    assert "sum of per-asset maximum weights is 0.6 < 1" in error.inner_text()
+    assert "sum of per-asset maximum weights is 0.6 (60 %) < 1 (100 %)" in error.inner_text()
     assert "invalid" in (page.get_by_label("Max weight (%)").get_attribute("class") or "")
 
 

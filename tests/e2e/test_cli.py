@@ -222,8 +222,8 @@ def _bad_file(tmp_path: Path, text: str) -> str:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--min-weight", "0.3"], "sum of per-asset minimum weights is 2.4 > 1"),
-        (["--max-weight", "0.1"], "sum of per-asset maximum weights is 0.8 < 1"),
+        (["--min-weight", "0.3"], "sum of per-asset minimum weights is 2.4 (240 %) > 1 (100 %)"),
+        (["--max-weight", "0.1"], "sum of per-asset maximum weights is 0.8 (80 %) < 1 (100 %)"),
         (
             [
                 "--sector-map",
@@ -233,7 +233,8 @@ def _bad_file(tmp_path: Path, text: str) -> str:
                 "--sector-limit",
                 "Energy=0.5:1",
             ],
-            "sector 'Technology' min 0.6 + sector 'Energy' min 0.5 exceed the budget (1.1 > 1)",
+            "sector 'Technology' min 0.6 (60 %) + sector 'Energy' min 0.5 (50 %) "
+            "exceed the budget: 1.1 (110 %) > 1 (100 %)",
         ),
         (
             ["--sector-map", "{sectors}", "--sector-limit", "Tech=0:0.3"],
@@ -241,7 +242,8 @@ def _bad_file(tmp_path: Path, text: str) -> str:
         ),
         (
             ["--objective", "target-return", "--target", "0.95"],
-            "target return 0.95 is above the highest return reachable under these constraints",
+            "target return 0.95 (95 %) is above the highest return reachable "
+            "under these constraints",
         ),
         (
             ["--risk-free", "0.9"],
@@ -249,7 +251,8 @@ def _bad_file(tmp_path: Path, text: str) -> str:
         ),
         (
             ["--objective", "target-risk", "--target", "0.01"],
-            "target risk 0.01 is below the lowest volatility reachable under these constraints",
+            "target risk 0.01 (1 %) is below the lowest volatility reachable "
+            "under these constraints",
         ),
         (["--min-observations", "5000"], "only 1259 return observation(s) in the common window"),
         (["--tickers", "TEC01,NOPE"], "ticker 'NOPE' is not in prices.csv"),
@@ -347,4 +350,4 @@ def test_console_script_runs_as_installed(data: Path) -> None:
     )
     assert bad.returncode == 2
     assert bad.stdout == ""
-    assert bad.stderr == "pfopt: error: sum of per-asset minimum weights is 4 > 1\n"
+    assert bad.stderr == "pfopt: error: sum of per-asset minimum weights is 4 (400 %) > 1 (100 %)\n"

@@ -218,7 +218,7 @@ def test_risk_attribution(client) -> None:
             "/api/optimize/portfolio",
             {"tickers": ["TEC01", "FIN02"], "constraints": {"max_weight": 0.3}},
             422,
-            "sum of per-asset maximum weights is 0.6 < 1",
+            "sum of per-asset maximum weights is 0.6 (60 %) < 1 (100 %)",
         ),
         (
             "/api/optimize/portfolio",
@@ -233,7 +233,7 @@ def test_risk_attribution(client) -> None:
                 "objective": {"kind": "target_return", "target_return": 5},
             },
             422,
-            "target return 5 is above the highest return reachable",
+            "target return 5 (500 %) is above the highest return reachable",
         ),
         (
             "/api/optimize/portfolio",

@@ -92,9 +92,14 @@ def test_cli_target_below_the_minimum_variance_return_warns(store, capsys) -> No
     assert floor == 0
     lowest = json.loads(capsys.readouterr().out)
     assert doc["weights"] == pytest.approx(lowest["weights"], abs=1e-12)
-    assert any("target return -0.05 is below the minimum-variance" in w for w in doc["warnings"])
+    assert any(
+        "target return -0.05 (-5 %) is below the minimum-variance" in w for w in doc["warnings"]
+    )
     assert main(args) == 0
-    assert "warning: target return -0.05 is below the minimum-variance" in capsys.readouterr().err
+    assert (
+        "warning: target return -0.05 (-5 %) is below the minimum-variance"
+        in capsys.readouterr().err
+    )
 
 
 @pytest.mark.parametrize(

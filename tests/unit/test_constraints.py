@@ -100,32 +100,39 @@ def _precheck(*constraints) -> None:
 @pytest.mark.parametrize(
     ("constraints", "message"),
     [
-        ((WeightBounds(min_weight=0.3),), "sum of per-asset minimum weights is 1.2 > 1"),
+        (
+            (WeightBounds(min_weight=0.3),),
+            "sum of per-asset minimum weights is 1.2 (120 %) > 1 (100 %)",
+        ),
         (
             (WeightBounds(max_weight=0.2),),
-            "sum of per-asset maximum weights is 0.8 < 1, so the portfolio cannot be fully "
-            "invested (with 4 assets a common cap needs at least 0.25)",
+            "sum of per-asset maximum weights is 0.8 (80 %) < 1 (100 %), so the "
+            "portfolio cannot be fully "
+            "invested (with 4 assets a common cap needs at least 0.25 (25 %))",
         ),
         (
             (WeightBounds(max_weight=0.2), AssetBounds({"AAA": (0.3, 1.0)})),
-            "'AAA': minimum weight 0.3 is above its maximum 0.2",
+            "'AAA': minimum weight 0.3 (30 %) is above its maximum 0.2 (20 %)",
         ),
         (
             (GroupLimits(SECTORS, {"Tech": (0.6, 1), "Energy": (0.5, 1)}),),
-            "sector 'Tech' min 0.6 + sector 'Energy' min 0.5 exceed the budget (1.1 > 1)",
+            "sector 'Tech' min 0.6 (60 %) + sector 'Energy' min 0.5 (50 %) "
+            "exceed the budget: 1.1 (110 %) > 1 (100 %)",
         ),
         (
             (WeightBounds(max_weight=0.3), GroupLimits(SECTORS, {"Energy": (0.4, 1)})),
-            "sector 'Energy' min 0.4 is more than its 1 asset(s) can hold (their maximum "
-            "weights sum to 0.3)",
+            "sector 'Energy' min 0.4 (40 %) is more than its 1 asset(s) can hold (their maximum "
+            "weights sum to 0.3 (30 %))",
         ),
         (
             (WeightBounds(min_weight=0.1), GroupLimits(SECTORS, {"Tech": (0, 0.15)})),
-            "sector 'Tech' max 0.15 is below the sum of its assets' minimum weights 0.2",
+            "sector 'Tech' max 0.15 (15 %) is below the sum of its assets' "
+            "minimum weights 0.2 (20 %)",
         ),
         (
             (GroupLimits(SECTORS, {"Tech": (0, 0.3), "Energy": (0, 0.2), "Utilities": (0, 0.1)}),),
-            "sector maxima and asset maxima together allow at most 0.6 < 1 of the budget",
+            "sector maxima and asset maxima together allow at most 0.6 (60 %) < "
+            "1 (100 %) of the budget",
         ),
     ],
 )

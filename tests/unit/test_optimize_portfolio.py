@@ -82,7 +82,8 @@ def test_target_return_above_reachable_names_the_reachable_maximum() -> None:
     with pytest.raises(InfeasibleError) as caught:
         allocate(FakeSolver(), UNIVERSE, lc, TargetReturn(0.45))
     assert caught.value.detail == (
-        "target return 0.45 is above the highest return reachable under these constraints (0.15)"
+        "target return 0.45 (45 %) is above the highest return reachable under "
+        "these constraints, 0.15 (15 %)"
     )
     assert caught.value.field == "target_return"
 
@@ -92,8 +93,8 @@ def test_max_sharpe_needs_an_asset_above_the_risk_free_rate() -> None:
     with pytest.raises(InfeasibleError) as caught:
         allocate(FakeSolver(), UNIVERSE, lc, MaxSharpe(0.25))
     assert caught.value.detail == (
-        "max Sharpe needs at least one asset with expected return above the risk-free rate 0.25 "
-        "(the best is 0.2)"
+        "max Sharpe needs at least one asset with expected return above the risk-free rate "
+        "0.25 (25 %); the best is 0.2 (20 %)"
     )
 
 
@@ -108,6 +109,8 @@ def test_max_sharpe_needs_a_reachable_return_above_the_risk_free_rate() -> None:
 def test_prechecks_run_before_the_solver() -> None:
     solver = FakeSolver()
     lc = compile_constraints(UNIVERSE.tickers, [LongOnly(), WeightBounds(min_weight=0.4)])
-    with pytest.raises(InfeasibleError, match=r"sum of per-asset minimum weights is 1\.2 > 1"):
+    with pytest.raises(
+        InfeasibleError, match=r"sum of per-asset minimum weights is 1\.2 \(120 %\) > 1 \(100 %\)"
+    ):
         allocate(solver, UNIVERSE, lc, MinVariance())
     assert solver.problems == []
