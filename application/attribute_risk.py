@@ -118,7 +118,11 @@ class AttributeRisk:
         columns = [window.tickers.index(t) for t in tickers]
         returns = window.returns[:, columns]
         ppy = s.periods_per_year
-        cov, repair = ensure_psd(self._estimator.covariance(returns, s.covariance) * ppy)
+        if s.factors is not None:  # the run's own PCA model, as estimate_universe builds it
+            dense = self._estimator.factor_model(returns, s.factors).scaled(ppy).dense()
+            cov, repair = dense, None
+        else:
+            cov, repair = ensure_psd(self._estimator.covariance(returns, s.covariance) * ppy)
         warnings = [*window.warnings, *([repair] if repair else [])]
         if abs(w.sum() - 1.0) > 1e-9:
             warnings.append(f"weights sum to {w.sum():.6g}, not 1")

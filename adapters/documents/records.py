@@ -7,6 +7,7 @@ import msgspec
 
 from adapters.documents.constraints import ConstraintsDocument, Document, constraints_document
 from adapters.documents.specs import EstimationDocument
+from domain.errors import ValidationError
 from domain.records import OptimizationRecord, StoredPortfolio
 
 
@@ -151,3 +152,35 @@ class PortfolioRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     id: str | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+
+
+def point_weights(record: OptimizationRecord, point: str | int | None) -> dict[str, float]:
+    """The weights of one portfolio of a stored run, every ticker of the run included (zeros
+    too): a single run's own, or a frontier's point ``point`` (an index into ``points``, or
+    ``max_sharpe`` / ``min_variance``)."""
+    results = record.results
+    if record.kind == "single":
+        if point is not None:
+            raise ValidationError("a single run has one portfolio: give no point", field="point")
+        chosen: dict[str, Any] = results
+    elif point is None:
+        raise ValidationError(
+            "a frontier run has many portfolios: give point (an index, max_sharpe or min_variance)",
+            field="point",
+        )
+    elif isinstance(point, int):
+        points = results.get("points") or []
+        if point >= len(points):
+            raise ValidationError(
+                f"point {point} is past the run's {len(points)} points", field="point"
+            )
+        chosen = points[point]
+    else:
+        chosen = results.get(point) or {}
+    weights = chosen.get("weights") or {}
+    if not weights:
+        raise ValidationError(
+            "that portfolio of the run has no weights (it was infeasible or not reached)",
+            field="point",
+        )
+    return dict(weights)

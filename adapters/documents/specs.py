@@ -108,6 +108,18 @@ def to_estimation(
     return EstimationSettings(**fields, start=start, end=end)
 
 
+def run_estimation(params: dict) -> EstimationSettings:
+    """The estimation settings and price window a stored run used (its ``RunParams``), so its
+    model can be rebuilt exactly: the same prices, the same methods."""
+    doc = msgspec.convert(params.get("estimation") or {}, EstimationDocument)
+    start, end = params.get("start"), params.get("end")
+    return to_estimation(
+        doc,
+        None if start is None else dt.date.fromisoformat(start),
+        None if end is None else dt.date.fromisoformat(end),
+    )
+
+
 def estimation_document(settings: EstimationSettings) -> EstimationDocument:
     """The inverse of ``to_estimation`` (the window travels beside it)."""
     return EstimationDocument(

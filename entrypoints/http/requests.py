@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import os
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
@@ -55,6 +55,9 @@ class RiskRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     weights: dict[str, float] | None = None
     inline: InlineUniverseBody | None = None
     optimization_id: str | None = None
+    point: Literal["max_sharpe", "min_variance"] | Annotated[int, msgspec.Meta(ge=0)] | None = None
+    """With ``optimization_id`` of a frontier run: which of its portfolios (a point's index in
+    ``points``, or ``max_sharpe``/``min_variance``)."""
     start: dt.date | None = None
     end: dt.date | None = None
     estimation: EstimationDocument = msgspec.field(default_factory=EstimationDocument)

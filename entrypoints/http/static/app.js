@@ -1,15 +1,20 @@
 // The pfopt page: picks a universe from the price store, runs a frontier job with live
 // WebSocket progress (polling the status URL when the socket cannot connect), and shows the
 // frontier, the selected portfolio, its risk contributions and the run history.
-// Rates and weights travel as decimals; the form shows them in percent.
+// Rates and weights travel as decimals; the form shows them in percent, and so do the errors:
+// the server writes a share as "0.6 (60 %)" and the page keeps the percent alone.
 
 const $ = (id) => document.getElementById(id);
 const FINAL = ["done", "failed", "cancelled"];
 const state = {
   tickers: [],        // [{ticker, sector, first, last, rows}]
   selected: new Set(),
-  run: null,          // {result, tickers, id}
-  point: null,        // the selected frontier point
+  run: null,          // {result, params, id, points: [{index, point}], selectedTrace}
+  point: null,        // the selected portfolio (a frontier point or an exact target solve)
+  selection: "",      // its name: "Max Sharpe", "Frontier point 3 of 25", ...
+  showZero: false,    // list the assets at 0 % too
+  compare: new Map(), // history id -> {label, result}: frontiers drawn beside the current one
+  portfolio: null,    // the saved portfolio opened in the form, if any
   risk: {},           // ticker -> percent of variance
   sort: { key: "weight", descending: true },
   job: null,          // {sessionId, socket, poll, cancelled}
@@ -19,6 +24,8 @@ const state = {
 window.pfopt = state; // read-only view for the browser tests and the console
 
 const pct = (x, digits = 2) => (x == null ? "n/a" : `${(100 * x).toFixed(digits)} %`);
+const SHARE = /(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?) \((-?\d+(?:\.\d+)?(?:e[-+]?\d+)?) %\)/g;
+const pageUnits = (detail) => String(detail ?? "").replace(SHARE, "$2 %");
 const num = (id) => {
   const raw = $(id).value.trim();
   return raw === "" ? null : Number(raw);
@@ -30,7 +37,7 @@ const FIELD_INPUT = {
   tickers: "ticker-list", max_weight: "max-weight", min_weight: "min-weight",
   leverage: "leverage", points: "points", risk_free_rate: "risk-free",
   sector_limits: "sector-limits", prices: "csv-text", name: "portfolio-name", target: "target",
-  authorization: "api-key",
+  authorization: "api-key", start: "start", end: "end",
 };
 
 function clearErrors(scope = document) {
@@ -40,7 +47,7 @@ function clearErrors(scope = document) {
 
 function showError(field, detail) {
   const key = field && $(`error-${field}`) ? field : "general";
-  $(`error-${key}`).textContent = detail;
+  $(`error-${key}`).textContent = pageUnits(detail);
   const input = FIELD_INPUT[key] && $(FIELD_INPUT[key]);
   if (input) {
     input.classList.add("invalid");
@@ -53,13 +60,12 @@ function fieldOf(problem) {
   const field = problem.field || "";
   if (field.startsWith("sector") || field.startsWith("group")) return "sector_limits";
   if (field.startsWith("bounds") || field === "weights") return "max_weight";
-  if (["tickers", "portfolio_id", "start", "end", "estimation", "returns"].includes(field)) {
-    return "tickers";
-  }
+  if (["tickers", "portfolio_id", "estimation", "returns"].includes(field)) return "tickers";
+  if (field === "target_return" || field === "target_risk") return "target";
   return field;
 }
 
-async function api(method, url, body, contentType = "application/json") {
+async function api(method, url, body, contentType = "application/json", as = "json") {
   const options = { method, headers: {} };
   if (state.key) options.headers.authorization = `Bearer ${state.key}`;
   if (body !== undefined) {
@@ -73,6 +79,7 @@ async function api(method, url, body, contentType = "application/json") {
     throw { field: "general", detail: `the server could not be reached (${error.message})` };
   }
   const text = await response.text();
+  if (as === "text" && response.ok) return text;
   let doc = null;
   try {
     doc = text ? JSON.parse(text) : null;
@@ -184,6 +191,7 @@ function addSectorLimit() {
   row.querySelector("button").addEventListener("click", () => row.remove());
   $("sector-limits").append(row);
   renderSectorOptions();
+  return row;
 }
 
 function constraintsFromForm() {
@@ -208,6 +216,13 @@ function constraintsFromForm() {
   return out;
 }
 
+function windowFromForm() {
+  const out = {};
+  if ($("start").value) out.start = $("start").value;
+  if ($("end").value) out.end = $("end").value;
+  return out;
+}
+
 function requestFromForm(sessionId) {
   return {
     tickers: [...state.selected].sort(),
@@ -216,7 +231,45 @@ function requestFromForm(sessionId) {
     session_id: sessionId,
     constraints: constraintsFromForm(),
     estimation: { covariance: $("covariance").value },
+    ...windowFromForm(),
   };
+}
+
+// Percent fields checked in percent before anything is sent, so a mistake is worded in the
+// units the user typed.
+function checkPercents() {
+  const shorts = document.querySelector('input[name="positions"]:checked').value === "short";
+  const low = shorts ? -100 : 0;
+  const checks = [
+    ["min_weight", num("min-weight"), low, 100, `min weight is a percent of the portfolio: give ${low} to 100`],
+    ["max_weight", num("max-weight"), -100, 100, "max weight is a percent of the portfolio: give at most 100 (30 means 30 %)"],
+    ["risk_free_rate", num("risk-free"), -100, 100, "the risk-free rate is a percent a year (4 means 4 %): give -100 to 100"],
+    ["target", $("target").disabled ? null : num("target"), -1000, 1000, "the target is a percent a year (12 means 12 %)"],
+  ];
+  for (const [field, value, lo, hi, message] of checks) {
+    if (value != null && (!Number.isFinite(value) || value < lo || value > hi)) {
+      showError(field, message);
+      return false;
+    }
+  }
+  if (!shorts && num("max-weight") != null && num("max-weight") <= 0) {
+    showError("max_weight", "max weight must be above 0 % for a long-only portfolio");
+    return false;
+  }
+  for (const row of document.querySelectorAll(".sector-limit")) {
+    for (const input of row.querySelectorAll("input")) {
+      const v = input.value === "" ? null : Number(input.value);
+      if (v != null && (!Number.isFinite(v) || v < 0 || v > 100)) {
+        showError("sector_limits", `a sector limit is a percent of the portfolio: give 0 to 100, not ${input.value}`);
+        return false;
+      }
+    }
+  }
+  if ($("start").value && $("end").value && $("start").value > $("end").value) {
+    showError("end", "the last date is before the first");
+    return false;
+  }
+  return true;
 }
 
 function checkForm() {
@@ -234,7 +287,7 @@ function checkForm() {
     showError("target", "give the target in percent");
     return false;
   }
-  return true;
+  return checkPercents();
 }
 
 // ---------- the frontier job ----------
@@ -341,11 +394,14 @@ async function finish(job, msg) {
     }
     if (msg.status === "cancelled") {
       $("transport-note").textContent = "Cancelled.";
+      await loadHistory();
       return;
     }
     const doc = await api("GET", `/api/optimize/efficient-frontier/${job.sessionId}`);
     setProgress(doc.total, doc.total);
-    showRun(doc.result, doc.optimization_id);
+    // The run as history keeps it: its parameters (what the page saves) beside its result.
+    const record = await api("GET", `/api/optimizations/${doc.optimization_id}`);
+    showRecord(record);
     await loadHistory();
   } catch (problem) {
     showError(problem.field, problem.detail);
@@ -368,6 +424,9 @@ async function cancelJob() {
 
 // ---------- results ----------
 
+const LABELLED_ASSETS = 25; // more asset labels than this are a cloud: hover shows the rest
+const RISK_BARS = 25;
+
 function topWeights(weights, k = 5) {
   return Object.entries(weights || {})
     .filter(([, w]) => Math.abs(w) > 1e-6)
@@ -375,27 +434,93 @@ function topWeights(weights, k = 5) {
     .slice(0, k);
 }
 
-function describe(point) {
-  const top = topWeights(point.weights).map(([t, w]) => `${t} ${pct(w, 1)}`).join(", ");
-  return `Return ${pct(point.expected_return)}, volatility ${pct(point.volatility)}, Sharpe ${point.sharpe == null ? "n/a" : point.sharpe.toFixed(3)}. Top weights: ${top}`;
+function sharpeText(point) {
+  return point.sharpe == null ? "n/a" : point.sharpe.toFixed(3);
 }
 
-function showRun(result, id) {
-  const points = result.points.filter((p) => p.weights);
-  state.run = { result, id, points };
+function describe(point) {
+  const top = topWeights(point.weights).map(([t, w]) => `${t} ${pct(w, 1)}`).join(", ");
+  return `Return ${pct(point.expected_return)}, volatility ${pct(point.volatility)}, Sharpe ${sharpeText(point)}. Top weights: ${top}`;
+}
+
+function hoverText(p) {
+  return `Return ${pct(p.expected_return)}<br>Volatility ${pct(p.volatility)}<br>Sharpe ${sharpeText(p)}<br>${topWeights(p.weights).map(([t, w]) => `${t}: ${pct(w, 1)}`).join("<br>")}`;
+}
+
+function sourceText(params) {
+  const source = params?.source;
+  if (!source || source === "store") return "stored prices";
+  if (source === "inline") return "the caller's own risk model";
+  return `the file ${source}`;
+}
+
+function renderRunInfo(record) {
+  const { results: result, params } = record;
+  const w = result.window;
+  const tickers = result.assets?.tickers || params?.tickers || [];
+  $("run-window").textContent = w
+    ? `Estimated on ${w.n_observations} daily returns, ${w.start} to ${w.end}, from ${sourceText(params)} (${tickers.length} assets).`
+    : `From ${sourceText(params)} (${tickers.length} assets).`;
+  const items = [
+    ...(result.warnings || []).map((text) => ["warning", text]),
+    ...(result.notes || []).map((text) => ["note", text]),
+  ];
+  if (result.status && result.status !== "complete") {
+    const drawn = result.points.filter((p) => p.weights).length;
+    items.unshift(["warning", `This run is ${result.status}: ${drawn} of ${result.points.length} points were computed.`]);
+  }
+  if (record.missing?.length) {
+    items.push(["warning", `${record.missing.length} of its tickers (${record.missing.slice(0, 5).join(", ")}${record.missing.length > 5 ? ", ..." : ""}) are not in the price store: it can be viewed here, but rerunning or attributing it needs their prices uploaded.`]);
+  }
+  $("run-messages").replaceChildren(...items.map(([kind, text]) => {
+    const li = document.createElement("li");
+    li.className = kind;
+    li.textContent = `${kind === "warning" ? "Warning" : "Note"}: ${pageUnits(text)}`;
+    return li;
+  }));
+  $("run-info").hidden = false;
+}
+
+function showRecord(record) {
+  // A run as history keeps it (a job just finished, or one reopened): its result, its settings.
+  const result = record.results;
+  state.run = {
+    result,
+    params: record.params,
+    id: record.id,
+    points: result.points.map((point, index) => ({ index, point })).filter((x) => x.point.weights),
+  };
   $("results-empty").hidden = true;
-  const hover = (p) => `Return ${pct(p.expected_return)}<br>Volatility ${pct(p.volatility)}<br>Sharpe ${p.sharpe == null ? "n/a" : p.sharpe.toFixed(3)}<br>${topWeights(p.weights).map(([t, w]) => `${t}: ${pct(w, 1)}`).join("<br>")}`;
+  $("download-points").disabled = false;
+  renderRunInfo(record);
+  drawFrontier();
+  renderHistoryMarks();
+  showObjectivePoint();
+}
+
+function drawFrontier() {
+  const run = state.run;
+  if (!run) return;
+  const { result, points } = run;
+  const frontier = points.map((x) => x.point);
+  const manyAssets = result.assets.tickers.length > LABELLED_ASSETS;
   const traces = [
     {
       name: "Frontier", mode: "lines+markers", type: "scatter",
-      x: points.map((p) => p.volatility), y: points.map((p) => p.expected_return),
-      text: points.map(hover), hoverinfo: "text", marker: { size: 8, color: "#1f5fbf" },
+      x: frontier.map((p) => p.volatility), y: frontier.map((p) => p.expected_return),
+      text: frontier.map(hoverText), hoverinfo: "text",
+      marker: {
+        size: 8, color: frontier.map((p) => p.sharpe ?? 0), colorscale: "Viridis",
+        showscale: window.innerWidth > 700, colorbar: { title: { text: "Sharpe" }, thickness: 10, len: 0.8 },
+      },
+      line: { color: "#1f5fbf" },
     },
     {
-      name: "Assets", mode: "markers+text", type: "scatter",
+      name: manyAssets ? `Assets (${result.assets.tickers.length}; hover for names)` : "Assets",
+      mode: manyAssets ? "markers" : "markers+text", type: "scatter",
       x: result.assets.volatilities, y: result.assets.expected_returns,
       text: result.assets.tickers, textposition: "top center", hoverinfo: "text+x+y",
-      marker: { size: 7, color: "#9aa3b2" },
+      marker: { size: manyAssets ? 5 : 7, color: "#9aa3b2" }, textfont: { size: 10 },
     },
   ];
   for (const [key, label, color, symbol] of [["max_sharpe", "Max Sharpe", "#c0392b", "star"], ["min_variance", "Min variance", "#1e8449", "diamond"]]) {
@@ -403,53 +528,88 @@ function showRun(result, id) {
     if (p && p.weights) {
       traces.push({
         name: label, mode: "markers", type: "scatter", x: [p.volatility], y: [p.expected_return],
-        text: [hover(p)], hoverinfo: "text", marker: { size: 15, color, symbol },
+        text: [hoverText(p)], hoverinfo: "text", marker: { size: 15, color, symbol },
       });
     }
   }
+  for (const [id, other] of state.compare) {
+    if (id === run.id) continue;
+    const drawn = other.result.points.filter((p) => p.weights);
+    traces.push({
+      name: `Compare: ${other.label}`, mode: "lines", type: "scatter",
+      x: drawn.map((p) => p.volatility), y: drawn.map((p) => p.expected_return),
+      text: drawn.map(hoverText), hoverinfo: "text", line: { dash: "dash", width: 2 },
+    });
+  }
+  run.selectedTrace = traces.length;
+  traces.push({
+    name: "Selected", mode: "markers", type: "scatter", x: [], y: [], hoverinfo: "skip",
+    marker: { size: 20, color: "rgba(0,0,0,0)", line: { color: "#111", width: 2.5 } },
+  });
   const layout = {
-    margin: { l: 60, r: 10, t: 10, b: 45 },
-    xaxis: { title: { text: "Volatility (annual)" }, tickformat: ".0%" },
-    yaxis: { title: { text: "Expected return (annual)" }, tickformat: ".0%" },
-    legend: { orientation: "h", y: -0.2 }, hovermode: "closest",
+    margin: { l: 55, r: 10, t: 10, b: 45 },
+    xaxis: { title: { text: "Volatility (annual)" }, tickformat: ".0%", automargin: true },
+    yaxis: { title: { text: "Expected return (annual)" }, tickformat: ".0%", automargin: true },
+    // above the plot: below it the legend ran into the x-axis title on a phone
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
+    hovermode: "closest",
   };
+  layout.margin.t = 40 + 18 * Math.floor(traces.length / 4);
   const chart = $("frontier-chart");
-  Plotly.react(chart, traces, layout, { responsive: true, displaylogo: false });
+  Plotly.react(chart, traces, layout, { responsive: true, displaylogo: false, displayModeBar: false });
   chart.removeAllListeners?.("plotly_click");
   chart.removeAllListeners?.("plotly_hover");
   chart.on("plotly_hover", (ev) => {
-    const p = pointOf(ev.points[0]);
-    if (p) $("hover-info").textContent = describe(p);
+    const picked = pointOf(ev.points[0]);
+    if (picked) $("hover-info").textContent = describe(picked.point);
   });
   chart.on("plotly_click", (ev) => {
-    const p = pointOf(ev.points[0]);
-    if (p) selectPoint(p);
+    const picked = pointOf(ev.points[0]);
+    if (picked) selectPoint(picked.point, picked.label, picked.risk);
   });
-  showObjectivePoint();
+  if (state.point) highlight(state.point);
 }
 
 function pointOf(plotted) {
-  const { result, points } = state.run;
-  if (plotted.curveNumber === 0) return points[plotted.pointNumber];
+  // The portfolio a plotted marker stands for, its name and how to attribute its risk.
+  const { result, points, id } = state.run;
+  if (plotted.curveNumber === 0) {
+    const { index, point } = points[plotted.pointNumber];
+    return { point, label: `Frontier point ${index + 1} of ${result.points.length}`, risk: { optimization_id: id, point: index } };
+  }
   const name = plotted.data.name;
-  if (name === "Max Sharpe") return result.max_sharpe;
-  if (name === "Min variance") return result.min_variance;
+  if (name === "Max Sharpe") return { point: result.max_sharpe, label: "Max Sharpe", risk: { optimization_id: id, point: "max_sharpe" } };
+  if (name === "Min variance") return { point: result.min_variance, label: "Min variance", risk: { optimization_id: id, point: "min_variance" } };
   return null;
+}
+
+function highlight(point) {
+  const run = state.run;
+  if (!run || run.selectedTrace == null) return;
+  Plotly.restyle($("frontier-chart"), { x: [[point.volatility]], y: [[point.expected_return]] }, [run.selectedTrace]);
 }
 
 async function showObjectivePoint() {
   // The point the objective names: read off the run for min variance and max Sharpe; a target
   // is solved exactly by the server on the run's universe (a grid point is only near it).
-  const result = state.run.result;
+  const { result, id } = state.run;
   const objective = $("objective").value;
   $("error-target").textContent = "";
   $("target").classList.remove("invalid");
   if (objective === "target_return" || objective === "target_risk") {
-    const point = await solveTarget(objective, result.assets.tickers);
-    if (point) selectPoint(point);
+    const doc = await solveTarget(objective, result.assets.tickers);
+    if (doc) {
+      const word = objective === "target_return" ? "Target return" : "Target risk";
+      selectPoint(doc, `${word} ${pct(doc.target)}`, { optimization_id: doc.optimization_id });
+    }
     return;
   }
-  selectPoint(objective === "min_variance" ? result.min_variance : result.max_sharpe || result.min_variance);
+  if (objective === "max_sharpe" && result.max_sharpe?.weights) {
+    selectPoint(result.max_sharpe, "Max Sharpe", { optimization_id: id, point: "max_sharpe" });
+    return;
+  }
+  const label = objective === "max_sharpe" ? "Min variance (this run has no max-Sharpe portfolio)" : "Min variance";
+  selectPoint(result.min_variance, label, { optimization_id: id, point: "min_variance" });
 }
 
 async function solveTarget(kind, tickers) {
@@ -457,35 +617,39 @@ async function solveTarget(kind, tickers) {
     showError("target", "give the target in percent");
     return null;
   }
+  if (!checkPercents()) return null;
   const run = state.run;
+  const value = num("target") / 100;
   const body = {
     tickers,
-    objective: { kind, [kind]: num("target") / 100, risk_free_rate: (num("risk-free") ?? 0) / 100 },
+    objective: { kind, [kind]: value, risk_free_rate: (num("risk-free") ?? 0) / 100 },
     constraints: constraintsFromForm(),
     estimation: { covariance: $("covariance").value },
+    ...windowFromForm(),
   };
   try {
     const doc = await api("POST", "/api/optimize/portfolio", body);
-    return state.run === run ? { ...doc, target: kind } : null;
+    return state.run === run ? { ...doc, target: value } : null;
   } catch (problem) {
     if (state.run === run) showError("target", problem.detail);
     return null;
   }
 }
 
-async function selectPoint(point) {
+async function selectPoint(point, label, riskBody) {
   state.point = point;
+  state.selection = label;
   state.risk = {};
+  $("selected-title").textContent = `Selected portfolio: ${label}`;
   $("selected-summary").textContent = describe(point);
   ["download-csv", "download-json", "save"].forEach((id) => { $(id).disabled = false; });
+  highlight(point);
   renderWeights();
-  const weights = Object.fromEntries(Object.entries(point.weights).filter(([, w]) => Math.abs(w) > 1e-9));
+  const held = Object.values(point.weights).filter((w) => Math.abs(w) > 1e-9).length;
   try {
-    const report = await api("POST", "/api/risk/attribution", {
-      weights,
-      factors: Math.max(1, Math.min(5, Object.keys(weights).length - 1)),
-      estimation: { covariance: $("covariance").value },
-    });
+    // Attributed on the run's own model (all its assets, its window, its methods), so the
+    // volatility here is the run's.
+    const report = await api("POST", "/api/risk/attribution", { ...riskBody, factors: Math.max(1, Math.min(5, held - 1)) });
     if (state.point !== point) return;
     state.risk = Object.fromEntries(Object.entries(report.assets).map(([t, a]) => [t, a.percent]));
     renderWeights();
@@ -493,12 +657,14 @@ async function selectPoint(point) {
   } catch (problem) {
     if (state.point !== point) return;
     Plotly.purge($("risk-chart"));
-    $("risk-chart").textContent = `Risk attribution unavailable: ${problem.detail}`;
+    $("risk-chart").textContent = `Risk attribution unavailable: ${pageUnits(problem.detail)}`;
   }
 }
 
-function weightRows() {
-  const rows = Object.entries(state.point.weights).map(([ticker, weight]) => ({ ticker, weight, risk: state.risk[ticker] ?? null }));
+function weightRows(all = false) {
+  const rows = Object.entries(state.point.weights)
+    .filter(([, weight]) => all || state.showZero || Math.abs(weight) > 1e-9)
+    .map(([ticker, weight]) => ({ ticker, weight, risk: state.risk[ticker] ?? null }));
   const { key, descending } = state.sort;
   rows.sort((a, b) => {
     const x = a[key] ?? -Infinity;
@@ -525,20 +691,30 @@ function renderWeights() {
     const key = th.querySelector("button").dataset.sort;
     th.setAttribute("aria-sort", key === state.sort.key ? (state.sort.descending ? "descending" : "ascending") : "none");
   });
+  const zero = Object.values(state.point.weights).filter((w) => Math.abs(w) <= 1e-9).length;
+  const toggle = $("toggle-zero");
+  toggle.hidden = zero === 0;
+  toggle.textContent = state.showZero ? `Hide the ${zero} assets at 0 %` : `Show the ${zero} assets at 0 %`;
 }
 
 function renderRisk(report) {
-  const entries = Object.entries(report.assets).sort((a, b) => b[1].percent - a[1].percent);
+  const all = Object.entries(report.assets).filter(([t]) => Math.abs(state.point.weights[t] ?? 0) > 1e-9 || Math.abs(report.assets[t].percent) > 1e-9);
+  const entries = all.sort((a, b) => b[1].percent - a[1].percent).slice(0, RISK_BARS);
+  const rest = all.length - entries.length;
   const chart = $("risk-chart");
   if (!chart.data) chart.textContent = ""; // a message from an earlier failure, not a plot
+  const kept = rest > 0 ? ` (top ${entries.length} of ${all.length} holdings)` : "";
   Plotly.react(chart, [{
     type: "bar", x: entries.map(([t]) => t), y: entries.map(([, a]) => a.percent),
-    marker: { color: "#1f5fbf" }, hovertemplate: "%{x}: %{y:.1%} of variance<extra></extra>",
+    marker: { color: entries.map(([, a]) => (a.percent < 0 ? "#c0392b" : "#1f5fbf")) },
+    hovertemplate: "%{x}: %{y:.1%} of variance<extra></extra>",
   }], {
-    margin: { l: 50, r: 10, t: 25, b: 40 },
-    title: { text: `Risk contributions (volatility ${pct(report.volatility)})`, font: { size: 13 } },
-    yaxis: { tickformat: ".0%" },
-  }, { responsive: true, displaylogo: false });
+    margin: { l: 50, r: 10, t: 30, b: 40 },
+    title: { text: `Risk contributions: volatility ${pct(report.volatility)}${kept}`, font: { size: 13 }, x: 0, xanchor: "left" },
+    yaxis: { tickformat: ".0%", automargin: true },
+    xaxis: { automargin: true },
+  }, { responsive: true, displaylogo: false, displayModeBar: false });
+  chart.dataset.volatility = String(report.volatility);
 }
 
 function download(name, type, text) {
@@ -558,14 +734,44 @@ function csvText(text) {
 }
 
 function downloadCsv() {
-  const lines = ["ticker,weight,risk_share", ...weightRows().map((r) => `${csvText(r.ticker)},${r.weight},${r.risk ?? ""}`)];
+  // Every asset of the run, those at 0 % included, whatever the table shows.
+  const lines = ["ticker,weight,risk_share", ...weightRows(true).map((r) => `${csvText(r.ticker)},${r.weight},${r.risk ?? ""}`)];
   download("portfolio.csv", "text/csv", `${lines.join("\n")}\n`);
 }
 
 function downloadJson() {
   const p = state.point;
-  const doc = { expected_return: p.expected_return, volatility: p.volatility, sharpe: p.sharpe, weights: p.weights, optimization_id: state.run.id };
+  const doc = {
+    selection: state.selection, expected_return: p.expected_return, volatility: p.volatility,
+    sharpe: p.sharpe, weights: p.weights, optimization_id: p.optimization_id || state.run.id,
+    window: state.run.result.window, warnings: state.run.result.warnings,
+  };
   download("portfolio.json", "application/json", JSON.stringify(doc, null, 2));
+}
+
+async function downloadPoints(id = state.run?.id) {
+  // Every point of the run with its metrics and weights, as the API's CSV export writes them.
+  try {
+    const text = await api("GET", `/api/optimizations/${id}?format=csv`, undefined, undefined, "text");
+    download(`frontier-${id.slice(0, 8)}.csv`, "text/csv", text);
+  } catch (problem) {
+    showError("general", problem.detail);
+  }
+}
+
+function settingsFromForm() {
+  const params = state.run?.params || {};
+  const target = num("target");
+  const objective = $("objective").value;
+  return {
+    objective,
+    target: (objective === "target_return" || objective === "target_risk") && target != null ? target / 100 : null,
+    risk_free_rate: params.risk_free_rate ?? (num("risk-free") ?? 0) / 100,
+    points: params.points ?? num("points") ?? 25,
+    estimation: params.estimation || { covariance: $("covariance").value },
+    start: params.start ?? ($("start").value || null),
+    end: params.end ?? ($("end").value || null),
+  };
 }
 
 async function savePortfolio(event) {
@@ -576,44 +782,157 @@ async function savePortfolio(event) {
     showError("name", "give the portfolio a name");
     return;
   }
-  const constraints = constraintsFromForm();
+  const run = state.run;
+  const tickers = run.result.assets.tickers;
+  const known = Object.fromEntries(state.tickers.map((t) => [t.ticker, t.sector]));
+  const body = {
+    name,
+    tickers,
+    sectors: Object.fromEntries(tickers.filter((t) => known[t]).map((t) => [t, known[t]])),
+    constraints: run.params?.constraints || constraintsFromForm(),
+    target_weights: state.point.weights,
+    settings: settingsFromForm(),
+  };
+  const updating = state.portfolio && state.portfolio.name === name;
   try {
-    const saved = await api("POST", "/api/portfolios", {
-      name, tickers: Object.keys(state.point.weights), constraints,
-    });
-    $("save-status").textContent = `Saved as "${saved.name}".`;
+    const saved = updating
+      ? await api("PUT", `/api/portfolios/${state.portfolio.id}`, body)
+      : await api("POST", "/api/portfolios", body);
+    state.portfolio = saved;
+    $("save-status").textContent = `${updating ? "Updated" : "Saved as"} "${saved.name}" with the ${state.selection} weights as targets.`;
     await loadPortfolios();
   } catch (problem) {
     showError(problem.status === 409 ? "name" : problem.field, problem.detail);
   }
 }
 
+// ---------- the form from a run or a saved portfolio ----------
+
+function fillConstraints(c) {
+  const shorts = c.long_only === false;
+  document.querySelector(`input[name="positions"][value="${shorts ? "short" : "long"}"]`).checked = true;
+  $("leverage").disabled = !shorts;
+  if (shorts && c.leverage != null) $("leverage").value = c.leverage;
+  const asPercent = (x) => (x == null ? "" : String(+(x * 100).toPrecision(12)));
+  $("min-weight").value = asPercent(c.min_weight);
+  $("max-weight").value = asPercent(c.max_weight);
+  $("sector-limits").replaceChildren();
+  for (const [sector, [lo, hi]] of Object.entries(c.sector_limits || {})) {
+    const row = addSectorLimit();
+    const [select, min, max] = row.querySelectorAll("select, input");
+    if (![...select.options].some((o) => o.value === sector)) select.append(new Option(sector, sector));
+    select.value = sector;
+    min.value = asPercent(lo);
+    max.value = asPercent(hi);
+  }
+}
+
+function fillSettings(s) {
+  if (s.risk_free_rate != null) $("risk-free").value = String(+(s.risk_free_rate * 100).toPrecision(12));
+  if (s.points != null) $("points").value = s.points;
+  if (s.estimation?.covariance) $("covariance").value = s.estimation.covariance;
+  $("start").value = s.start || "";
+  $("end").value = s.end || "";
+  if (s.objective) {
+    $("objective").value = s.objective;
+    const targeted = s.objective === "target_return" || s.objective === "target_risk";
+    $("target").disabled = !targeted;
+    $("target").value = targeted && s.target != null ? String(+(s.target * 100).toPrecision(12)) : "";
+  }
+}
+
+function selectStored(tickers) {
+  // The tickers the store has; the others are returned, to say so.
+  const stored = new Set(state.tickers.map((t) => t.ticker));
+  state.selected = new Set(tickers.filter((t) => stored.has(t)));
+  renderTickers();
+  return tickers.filter((t) => !stored.has(t));
+}
+
 // ---------- history ----------
+
+function historyLabel(r) {
+  return new Date(r.created_at).toLocaleString();
+}
 
 async function loadHistory() {
   const runs = (await api("GET", "/api/optimizations?limit=30")).filter((r) => r.kind === "frontier");
+  state.history = runs;
   $("history-list").replaceChildren(...runs.map((r) => {
     const li = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    const when = new Date(r.created_at).toLocaleString();
-    button.textContent = `${when}: ${r.tickers.length} assets, ${r.points} points`;
-    button.title = r.tickers.join(", ");
-    button.dataset.id = r.id;
-    button.addEventListener("click", () => reopen(r.id));
-    li.append(button);
+    li.className = "history-item";
+    li.dataset.id = r.id;
+    const open = document.createElement("button");
+    open.type = "button";
+    open.className = "open";
+    const status = document.createElement("span");
+    status.className = `status-${r.status}`;
+    status.textContent = r.status;
+    open.append(`${historyLabel(r)} · `, status);
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = `${r.tickers.length} assets from ${r.source === "store" ? "the store" : r.source} · ${r.points} points`;
+    const metrics = document.createElement("span");
+    metrics.className = "meta";
+    metrics.textContent = r.sharpe == null
+      ? "no max-Sharpe portfolio"
+      : `Max Sharpe ${r.sharpe.toFixed(3)}: return ${pct(r.expected_return)}, volatility ${pct(r.volatility)}`;
+    open.append(meta, metrics);
+    open.title = r.tickers.join(", ");
+    open.addEventListener("click", () => reopen(r.id));
+    const actions = document.createElement("div");
+    actions.className = "row-actions";
+    const compare = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.className = "compare";
+    box.checked = state.compare.has(r.id);
+    box.addEventListener("change", () => toggleCompare(r, box.checked));
+    compare.append(box, "Compare");
+    const points = document.createElement("button");
+    points.type = "button";
+    points.textContent = "Points CSV";
+    points.addEventListener("click", () => downloadPoints(r.id));
+    actions.append(compare, points);
+    li.append(open, actions);
     return li;
   }));
   if (!runs.length) $("history-list").innerHTML = '<li class="muted">No frontier runs yet.</li>';
+  renderHistoryMarks();
+}
+
+function renderHistoryMarks() {
+  document.querySelectorAll("#history-list .history-item").forEach((li) => {
+    const current = state.run && li.dataset.id === state.run.id;
+    li.querySelector(".open").setAttribute("aria-current", current ? "true" : "false");
+    li.querySelector(".compare").disabled = Boolean(current);
+  });
+}
+
+async function toggleCompare(summary, on) {
+  if (!on) {
+    state.compare.delete(summary.id);
+  } else {
+    try {
+      const record = await api("GET", `/api/optimizations/${summary.id}`);
+      state.compare.set(summary.id, { label: historyLabel(summary), result: record.results });
+    } catch (problem) {
+      showError("general", problem.detail);
+      return;
+    }
+  }
+  drawFrontier();
 }
 
 async function reopen(id) {
   clearErrors($("setup"));
   try {
     const record = await api("GET", `/api/optimizations/${id}`);
-    state.selected = new Set(record.params.tickers);
-    renderTickers();
-    showRun(record.results, record.id);
+    const params = record.params || {};
+    record.missing = selectStored(params.tickers || record.results.assets.tickers);
+    fillConstraints(params.constraints || {});
+    fillSettings({ ...params, objective: null });
+    showRecord(record);
   } catch (problem) {
     showError("general", problem.detail);
   }
@@ -623,10 +942,33 @@ async function loadPortfolios() {
   const saved = await api("GET", "/api/portfolios");
   $("portfolio-list").replaceChildren(...saved.map((p) => {
     const li = document.createElement("li");
-    li.textContent = `${p.name} (${p.tickers.length} assets)`;
+    const text = document.createElement("span");
+    const targets = Object.keys(p.target_weights || {}).length ? ", target weights" : "";
+    text.textContent = `${p.name} (${p.tickers.length} assets${targets})`;
+    const open = document.createElement("button");
+    open.type = "button";
+    open.textContent = "Open";
+    open.setAttribute("aria-label", `Open ${p.name}`);
+    open.addEventListener("click", () => openPortfolio(p));
+    li.append(text, open);
     return li;
   }));
   if (!saved.length) $("portfolio-list").innerHTML = '<li class="muted">None saved yet.</li>';
+}
+
+function openPortfolio(p) {
+  // Into the form, to rerun it or change it; saving under the same name updates it.
+  clearErrors();
+  state.portfolio = p;
+  const missing = selectStored(p.tickers);
+  fillConstraints(p.constraints || {});
+  if (p.settings) fillSettings(p.settings);
+  $("portfolio-name").value = p.name;
+  $("save").disabled = !state.point;
+  const targets = topWeights(p.target_weights || {}, 4).map(([t, w]) => `${t} ${pct(w, 1)}`).join(", ");
+  const lacking = missing.length ? ` ${missing.length} of its tickers are not in the price store (${missing.join(", ")}).` : "";
+  $("save-status").textContent = `Opened "${p.name}": press Run to rerun it; saving under this name updates it.${targets ? ` Its targets: ${targets}.` : ""}${lacking}`;
+  $("run-hint").textContent = `"${p.name}" is in the form`;
 }
 
 // ---------- wiring ----------
@@ -646,12 +988,14 @@ function wire() {
     if (state.run) showObjectivePoint();
   });
   $("target").addEventListener("change", () => { if (state.run) showObjectivePoint(); });
-  $("add-sector-limit").addEventListener("click", addSectorLimit);
+  $("add-sector-limit").addEventListener("click", () => addSectorLimit());
   $("setup").addEventListener("submit", runFrontier);
   $("cancel").addEventListener("click", cancelJob);
   $("save-form").addEventListener("submit", savePortfolio);
   $("download-csv").addEventListener("click", downloadCsv);
   $("download-json").addEventListener("click", downloadJson);
+  $("download-points").addEventListener("click", () => downloadPoints());
+  $("toggle-zero").addEventListener("click", () => { state.showZero = !state.showZero; renderWeights(); });
   document.querySelectorAll("#weights-table th button").forEach((button) => button.addEventListener("click", () => {
     const key = button.dataset.sort;
     state.sort = { key, descending: state.sort.key === key ? !state.sort.descending : key !== "ticker" };
