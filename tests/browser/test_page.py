@@ -373,6 +373,17 @@ def test_a_cli_run_on_a_file_reopens_without_failing(page, server, tmp_path) -> 
     _summary_matches(page, record["results"]["max_sharpe"])
 
 
+def test_a_sector_limit_row_fits_its_panel(page) -> None:
+    page.get_by_role("button", name="Add a sector limit").click()
+    select = page.locator(".sector-limit select").first
+    select.select_option("Health Care")
+    panel = page.locator("#setup").bounding_box()
+    for part in (".sector-limit select", ".sector-limit input >> nth=1", ".sector-limit button"):
+        box = page.locator(part).first.bounding_box()
+        assert box and box["x"] + box["width"] <= panel["x"] + panel["width"], (part, box, panel)
+    assert select.evaluate("s => s.getBoundingClientRect().width") >= 60
+
+
 def test_unknown_points_and_empty_universe_are_explained_in_place(page) -> None:
     page.get_by_role("button", name="Run").click()
     assert page.locator("#error-tickers").inner_text() == "choose at least two tickers"
