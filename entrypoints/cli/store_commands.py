@@ -258,7 +258,7 @@ def portfolios_list(container, as_json: bool) -> None:
     if not found:
         click.echo("no saved portfolios yet")
         return
-    table = Table(title=f"Saved portfolios ({len(found)})", box=box.SIMPLE_HEAD)
+    table = Table(title=f"Saved portfolios ({len(found)})", box=box.SIMPLE_HEAD, show_edge=False)
     for name in ("Name", "Assets", "Targets", "Constraints", "Updated (UTC)", "Id"):
         table.add_column(name)
     for s in found:
@@ -302,7 +302,7 @@ def portfolios_show(container, ref: str, as_json: bool) -> None:
             f"{st.estimation.returns} returns, {window}",
             highlight=False,
         )
-    table = Table(box=box.SIMPLE_HEAD)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for name, justify in (("Ticker", "left"), ("Sector", "left"), ("Target", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for ticker in doc.tickers:
@@ -368,9 +368,10 @@ def _history_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(
         title=f"History ({len(rows)} runs, newest first; a frontier shows its max-Sharpe point)",
         box=box.SIMPLE_HEAD,
+        show_edge=False,
     )
     for name in ("Created (UTC)", "Kind", "Objective", "Status", "Source", "Assets", "Window"):
-        table.add_column(name)
+        table.add_column(name, no_wrap=True)
     for name in ("Return", "Volatility", "Sharpe"):
         table.add_column(name, justify="right")
     table.add_column("Id", no_wrap=True)
@@ -439,7 +440,7 @@ def history(
         click.echo("no runs in history yet")
         return
     # a run per line even on a narrow terminal: piped to a pager or a file it stays a table
-    width = max(shutil.get_terminal_size().columns, 170)
+    width = max(shutil.get_terminal_size().columns, 200)
     Console(soft_wrap=True, width=width).print(_history_table(rows))
 
 
