@@ -43,9 +43,13 @@ class OptimizationRepository(Protocol):
         ...
 
     async def list(
-        self, portfolio_id: str | None = None, limit: int = 50, offset: int = 0
+        self,
+        portfolio_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        kind: str | None = None,
     ) -> list[OptimizationRecord]:
-        """Newest first."""
+        """Newest first; ``kind`` (``single`` or ``frontier``) keeps that kind only."""
         ...
 
 

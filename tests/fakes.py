@@ -226,7 +226,11 @@ class InMemoryOptimizationRepository:
         return record
 
     async def list(
-        self, portfolio_id: str | None = None, limit: int = 50, offset: int = 0
+        self,
+        portfolio_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        kind: str | None = None,
     ) -> list[OptimizationRecord]:
         records = [
             await self.get(k)
@@ -235,6 +239,8 @@ class InMemoryOptimizationRepository:
         ]
         if portfolio_id is not None:
             records = [r for r in records if r.portfolio_id == portfolio_id]
+        if kind is not None:
+            records = [r for r in records if r.kind == kind]
         records.sort(key=lambda r: (r.created_at, r.id), reverse=True)
         return records[offset : offset + limit]
 

@@ -50,13 +50,19 @@ class SqlAlchemyOptimizationRepository:
         return _record(row)
 
     async def list(
-        self, portfolio_id: str | None = None, limit: int = 50, offset: int = 0
+        self,
+        portfolio_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        kind: str | None = None,
     ) -> list[OptimizationRecord]:
         query = select(OptimizationRow).order_by(
             OptimizationRow.created_at.desc(), OptimizationRow.id
         )
         if portfolio_id is not None:
             query = query.where(OptimizationRow.portfolio_id == portfolio_id)
+        if kind is not None:
+            query = query.where(OptimizationRow.kind == kind)
         if self._owner is not None:
             query = query.where(OptimizationRow.owner == self._owner)
         rows = await self._session.scalars(query.limit(limit).offset(offset))

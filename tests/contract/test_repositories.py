@@ -139,6 +139,8 @@ def test_history_newest_first_paged_and_kept_after_delete(uow) -> None:
         async with f() as u:
             mine = await u.optimizations.list("p1")
             page = await u.optimizations.list(limit=2, offset=1)
+            assert await u.optimizations.list(kind="frontier") == []
+            assert len(await u.optimizations.list(kind="single")) == 5
             await u.portfolios.delete("p1")
             await u.commit()
         async with f() as u:

@@ -599,6 +599,12 @@ def test_recent_runs_list_without_results(client) -> None:
     assert runs[1]["points"] == 6
     assert runs[1]["tickers"] == FRONTIER["tickers"]
     assert "results" not in runs[1]
+    best = done["result"]["max_sharpe"]
+    assert (runs[1]["sharpe"], runs[1]["volatility"]) == (best["sharpe"], best["volatility"])
+    assert runs[1]["source"] == "store" and runs[1]["window"] == done["result"]["window"]
+    frontiers = client.get("/api/optimizations?kind=frontier&limit=10").json()
+    assert [r["id"] for r in frontiers] == [done["optimization_id"]]
+    assert client.get("/api/optimizations?kind=nope").json()["field"] == "kind"
     assert client.get("/api/optimizations?limit=0").status_code == 422
 
 

@@ -856,7 +856,7 @@ function historyLabel(r) {
 }
 
 async function loadHistory() {
-  const runs = (await api("GET", "/api/optimizations?limit=30")).filter((r) => r.kind === "frontier");
+  const runs = await api("GET", "/api/optimizations?kind=frontier&limit=30");
   state.history = runs;
   $("history-list").replaceChildren(...runs.map((r) => {
     const li = document.createElement("li");
