@@ -395,16 +395,17 @@ def _history_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+def _csv_option(text: str):
+    return click.option(
+        "--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), help=text
+    )
+
+
 @click.group(short_help=short_help("history"), invoke_without_command=True)
 @click.option("--portfolio", "portfolio_ref", help="Only runs of this saved portfolio.")
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Full records (parameters and results).")
-@click.option(
-    "--csv",
-    "csv_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a one-line-per-run summary CSV here.",
-)
+@_csv_option("Write a one-line-per-run summary CSV here.")
 @click.pass_context
 def history(
     ctx: click.Context,
@@ -447,12 +448,7 @@ def history(
 @history.command("show")
 @click.argument("optimization_id")
 @click.option("--json", "as_json", is_flag=True, help="The full record (parameters and results).")
-@click.option(
-    "--csv",
-    "csv_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write its weights (single) or every point (frontier) to this CSV.",
-)
+@_csv_option("Write its weights (single) or every point (frontier) to this CSV.")
 @click.pass_obj
 def history_show(container, optimization_id: str, as_json: bool, csv_out: Path | None) -> None:
     """One run from history: what it ran on, its settings and its result."""

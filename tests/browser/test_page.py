@@ -104,6 +104,20 @@ def _current_run(page, server) -> dict:
     return _api(server, "GET", f"/api/optimizations/{run_id}").json()
 
 
+def _upload_and_reload(page, server: str, lines: list[str]) -> None:
+    """CSV ``lines`` into the store through the API, then the page reloaded to list them."""
+    r = _api(
+        server,
+        "POST",
+        "/api/prices",
+        content="\n".join(lines) + "\n",
+        headers={"content-type": "text/csv"},
+    )
+    assert r.status_code in (200, 201), r.text
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.2f} %"
 
@@ -198,16 +212,7 @@ def test_the_window_warnings_and_notes_of_a_run_are_shown(page, server) -> None:
     for i, day in enumerate(days):
         late = "" if i < 100 else f"{30 + (i % 7) * 0.3 + i * 0.01:.2f}"
         lines.append(f"{day},{100 + (i % 5) + i * 0.05:.2f},{50 + (i % 3) * 0.7:.2f},{late}")
-    r = _api(
-        server,
-        "POST",
-        "/api/prices",
-        content="\n".join(lines) + "\n",
-        headers={"content-type": "text/csv"},
-    )
-    assert r.status_code in (200, 201), r.text
-    page.reload()
-    page.wait_for_selector("body[data-ready=true]")
+    _upload_and_reload(page, server, lines)
     _choose(page, ["OLDA", "OLDB", "LATEC"])
     page.get_by_label("Frontier points").fill("5")
     _run_and_wait(page)
@@ -488,16 +493,7 @@ def test_many_assets_are_markers_with_names_on_hover(page, server, tmp_path) -> 
     lines = prices.read_text().splitlines()
     names = [f"M{i:02d}" for i in range(30)]
     lines[0] = ",".join(["date", *names])
-    r = _api(
-        server,
-        "POST",
-        "/api/prices",
-        content="\n".join(lines) + "\n",
-        headers={"content-type": "text/csv"},
-    )
-    assert r.status_code in (200, 201), r.text
-    page.reload()
-    page.wait_for_selector("body[data-ready=true]")
+    _upload_and_reload(page, server, lines)
     page.get_by_label("Search tickers").fill("M")
     page.get_by_role("button", name="Select shown").click()
     page.get_by_label("Frontier points").fill("5")
