@@ -102,7 +102,7 @@ def test_leverage_uses_the_cvxpy_route_and_says_so(prices: Path, capsys) -> None
     [
         (["--points", "1"], "points must be between 2 and 200, got 1"),
         (["--points", "500"], "points must be between 2 and 200, got 500"),
-        (["--max-weight", "0.05"], "sum of per-asset maximum weights is 0.6 < 1"),
+        (["--max-weight", "0.05"], "sum of per-asset maximum weights is 0.6 (60 %) < 1 (100 %)"),
         (
             ["--allow-short"],
             "the highest reachable return is unbounded (shorts without bounds or a leverage "

@@ -1,7 +1,7 @@
 """History: recent runs, one run (JSON or CSV), and charts of a stored run."""
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, Response, get
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, Schema
@@ -48,13 +48,17 @@ class OptimizationController(Controller):
 
     @get(operation_id="list_optimizations", summary="Recent runs", responses=LIST)
     async def recent(
-        self, uow: Uow, limit: FromQuery[int] = 50, offset: FromQuery[int] = 0
+        self,
+        uow: Uow,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+        kind: FromQuery[Literal["single", "frontier"] | None] = None,
     ) -> list[RunSummary]:
         """Recent runs of any portfolio, newest first, without their results (fetch one by id
-        for those)."""
+        for those); ``kind`` keeps single runs or frontiers only."""
         check_page(limit, offset, 500)
         async with uow() as u:
-            records = await u.optimizations.list(None, limit=limit, offset=offset)
+            records = await u.optimizations.list(None, limit=limit, offset=offset, kind=kind)
         return [run_summary(r) for r in records]
 
     @get(
