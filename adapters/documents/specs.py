@@ -108,11 +108,15 @@ def to_estimation(
     return EstimationSettings(**fields, start=start, end=end)
 
 
-def run_estimation(params: dict) -> EstimationSettings:
+def run_estimation(params: dict, results: dict | None = None) -> EstimationSettings:
     """The estimation settings and price window a stored run used (its ``RunParams``), so its
-    model can be rebuilt exactly: the same prices, the same methods."""
+    model can be rebuilt exactly: the same prices, the same methods. The window is the one
+    its ``results`` report having used, when they do: an open end would otherwise take in
+    prices imported since."""
     doc = msgspec.convert(params.get("estimation") or {}, EstimationDocument)
-    start, end = params.get("start"), params.get("end")
+    window = (results or {}).get("window") or {}
+    start = window.get("start") or params.get("start")
+    end = window.get("end") or params.get("end")
     return to_estimation(
         doc,
         None if start is None else dt.date.fromisoformat(start),

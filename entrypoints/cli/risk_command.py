@@ -1,5 +1,6 @@
 """``pfopt risk``: where a portfolio's risk comes from."""
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -7,10 +8,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from adapters.documents.records import point_weights
 from adapters.documents.risk import report_document
+from adapters.documents.specs import run_estimation
 from application.attribute_risk import DEFAULT_FACTORS, AttributeRiskCommand, RiskReport
+from application.estimate_universe import EstimationSettings
 from application.history_source import HistoryPriceSource
-from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
+from domain.records import OptimizationRecord
+from entrypoints.cli.charts import CHART_OPTION, chart_target, risk_caption, write_chart
 from entrypoints.cli.commands import short_help
 from entrypoints.cli.options import DATE, estimation_from
 from entrypoints.cli.render import json_text
@@ -68,10 +73,69 @@ def _print(r: RiskReport) -> None:
     )
 
 
+def _explicit(ctx: click.Context, names: tuple[str, ...]) -> set[str]:
+    """The options the user typed (not their defaults)."""
+    typed = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    return {name for name in names if ctx.get_parameter_source(name) in typed}
+
+
+def _point(text: str | None) -> str | int | None:
+    """``--point``: an index into the frontier's points, or max_sharpe / min_variance."""
+    if text is None or text in ("max_sharpe", "min_variance"):
+        return text
+    try:
+        index = int(text)
+    except ValueError:
+        index = -1
+    if index < 0:
+        raise click.BadParameter(
+            f"{text!r}: give a point index (0, 1, ...), max_sharpe or min_variance",
+            param_hint="--point",
+        )
+    return index
+
+
+def _own_model(
+    record: OptimizationRecord, prices: Path | None, typed: EstimationSettings, explicit: set[str]
+) -> EstimationSettings:
+    """The run's own estimation and price window, so the attribution's volatility is the
+    run's; an option the user typed overrides its part. A run on a prices file needs that
+    file again (history keeps its name, not its contents)."""
+    source = record.params.get("source")
+    if source == "inline":
+        raise click.UsageError(
+            f"optimization {record.id} used an inline risk model: there are no prices to "
+            "attribute on; give --weights and a prices file instead"
+        )
+    if source != "store" and prices is None:
+        raise click.UsageError(
+            f"optimization {record.id} read its prices from the file {source}: pass it "
+            f"again (pfopt risk {source} --optimization {record.id})"
+        )
+    own = run_estimation(record.params, record.results)
+    fields = {
+        "covariance": "covariance",
+        "returns_method": "returns",
+        "start": "start",
+        "end": "end",
+    }
+    return replace(own, **{fields[name]: getattr(typed, fields[name]) for name in explicit})
+
+
 @click.command(short_help=short_help("risk"))
 @click.argument("prices", required=False, type=click.Path(path_type=Path))
 @click.option("--weights", "weights_text", metavar="A=0.3,B=0.7", help="Weights by ticker.")
-@click.option("--optimization", "optimization_id", help="Weights of a run from history.")
+@click.option(
+    "--optimization",
+    "optimization_id",
+    help="Weights of a run from history, attributed on the run's own model (its tickers, "
+    "window and estimation; --covariance/--returns/--start/--end given explicitly override).",
+)
+@click.option(
+    "--point",
+    metavar="N|max_sharpe|min_variance",
+    help="With --optimization of a frontier run: which of its portfolios (an index from 0).",
+)
 @click.option(
     "--covariance",
     type=click.Choice(["ledoit-wolf", "oas", "sample"]),
@@ -103,6 +167,7 @@ def risk(
     prices: Path | None,
     weights_text: str | None,
     optimization_id: str | None,
+    point: str | None,
     n_factors: int,
     benchmark: str | None,
     as_json: bool,
@@ -113,21 +178,23 @@ def risk(
     drawdown, beta. Prices from a CSV or the store."""
     if (weights_text is None) == (optimization_id is None):
         raise click.UsageError("give exactly one of --weights or --optimization")
+    if point is not None and optimization_id is None:
+        raise click.UsageError("--point needs --optimization (a frontier run from history)")
     target_chart = chart_target(chart, "risk_contributions")
     settings = estimation_from(opts)
+    explicit = _explicit(
+        click.get_current_context(), ("covariance", "returns_method", "start", "end")
+    )
 
     async def work(uow):
-        if optimization_id is not None:
+        nonlocal settings
+        if weights_text is not None:
+            weights = parse_weights(weights_text)
+        else:
             async with uow() as u:
                 record = await u.optimizations.get(optimization_id)
-            if record.kind != "single":
-                raise click.UsageError(
-                    f"optimization {optimization_id} is a {record.kind} run;"
-                    f" risk needs a single optimization's weights"
-                )
-            weights = record.results["weights"]
-        else:
-            weights = parse_weights(weights_text or "")
+            weights = point_weights(record, _point(point))
+            settings = _own_model(record, prices, settings, explicit)
         if prices is not None:
             source = container.csv_prices(path=prices)
         else:
@@ -148,9 +215,10 @@ def risk(
         for warning in report.warnings:
             click.echo(f"warning: {warning}", err=True)
         _print(report)
+    caption = risk_caption(report, settings, prices.name if prices else "store", optimization_id)
     write_chart(
         target_chart,
         lambda fmt: container.charts().risk_contributions(
-            report.tickers, report.weights, report.assets.percent, fmt
+            report.tickers, report.weights, report.assets.percent, fmt, caption=caption
         ),
     )

@@ -1,5 +1,6 @@
 """``pfopt optimize`` and ``pfopt frontier``: one run each, saved to history."""
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,17 @@ from rich.console import Console
 from adapters.documents.codec import read
 from adapters.documents.results import FrontierResponse, OptimizationResponse
 from application.specs import Frontier, Optimize
+from domain.charts import RUN_CHARTS
 from domain.frontier import DEFAULT_POINTS
-from entrypoints.cli.charts import CHART_OPTION, chart_target, write_chart
+from entrypoints.cli.charts import (
+    CHART_OPTION,
+    CHARTS_OPTION,
+    chart_target,
+    charts_folder,
+    draw_run_chart,
+    write_chart,
+    write_charts,
+)
 from entrypoints.cli.commands import short_help
 from entrypoints.cli.options import OBJECTIVES, build_objective, run_spec, universe_options
 from entrypoints.cli.render import json_text, print_frontier, print_optimization
@@ -45,15 +55,21 @@ def _run(container: Container, prices: Path | None, no_save: bool, work):
     return with_file_run_store(container, work, prices)
 
 
-def _saved_line(run_id: str, kind: str, no_save: bool) -> str:
+def _saved_line(run_id: str, kind: str, no_save: bool, prices: Path | None) -> str:
+    """Where the run went, and the commands that take its id (a file run's risk needs the
+    file again: history keeps its name, not its prices)."""
     if no_save:
         return "Not saved (--no-save)"
+    file = "" if prices is None else f"{shlex.quote(str(prices))} "
     if kind == "single":
         return (
             f"Saved as optimization {run_id}   (pfopt history show {run_id}; "
-            f"pfopt risk --optimization {run_id})"
+            f"pfopt risk {file}--optimization {run_id})"
         )
-    return f"Saved as frontier {run_id}   (pfopt history show {run_id})"
+    return (
+        f"Saved as frontier {run_id}   (pfopt history show {run_id}; "
+        f"pfopt risk {file}--optimization {run_id} --point max_sharpe)"
+    )
 
 
 def _print_json(doc: msgspec.Struct) -> None:
@@ -83,6 +99,7 @@ def _warn(warnings: list[str]) -> None:
 )
 @universe_options
 @CHART_OPTION
+@CHARTS_OPTION
 @NO_SAVE
 @click.pass_obj
 def optimize(
@@ -93,6 +110,7 @@ def optimize(
     target: float | None,
     risk_aversion: float,
     chart: Path | None,
+    charts_dir: Path | None,
     no_save: bool,
     **opts: Any,
 ) -> None:
@@ -101,13 +119,14 @@ def optimize(
     unless --no-save."""
     goal = build_objective(objective, target, opts["risk_free"], risk_aversion)
     spec = run_spec(Optimize(goal), prices, portfolio_ref, opts)
-    target_chart = chart_target(chart, "weights")
+    target_chart, folder = chart_target(chart, "weights"), charts_folder(charts_dir)
     outcome = _run(container, prices, no_save, lambda store: runs_on(container, store).run(spec))
     doc = read(outcome.document, OptimizationResponse)
-    allocation = outcome.result.allocation
-    write_chart(
-        target_chart,
-        lambda fmt: container.charts().weights(allocation.tickers, allocation.weights, fmt),
+    write_chart(target_chart, lambda fmt: draw_run_chart(container, outcome, "weights", fmt))
+    write_charts(
+        folder,
+        RUN_CHARTS["single"],
+        lambda kind, fmt: draw_run_chart(container, outcome, kind, fmt),
     )
     if opts["as_json"]:
         _print_json(doc)
@@ -115,7 +134,7 @@ def optimize(
     _warn(doc.warnings)
     console = Console(soft_wrap=True)
     print_optimization(doc, console)
-    console.print(_saved_line(outcome.id, "single", no_save))
+    console.print(_saved_line(outcome.id, "single", no_save, prices))
 
 
 @click.command(short_help=short_help("frontier"))
@@ -135,6 +154,7 @@ def optimize(
 )
 @universe_options
 @CHART_OPTION
+@CHARTS_OPTION
 @NO_SAVE
 @click.pass_obj
 def frontier(
@@ -144,6 +164,7 @@ def frontier(
     points: int,
     csv_out: Path | None,
     chart: Path | None,
+    charts_dir: Path | None,
     no_save: bool,
     **opts: Any,
 ) -> None:
@@ -152,6 +173,7 @@ def frontier(
     --no-save."""
     spec = run_spec(Frontier(points), prices, portfolio_ref, opts)
     target_chart = chart_target(chart, "efficient_frontier")
+    folder = charts_folder(charts_dir)
 
     def work(store):
         from entrypoints.cli.progress import RichProgress  # only frontier draws a bar
@@ -160,11 +182,12 @@ def frontier(
             return runs_on(container, store).run(spec, progress)
 
     outcome = _run(container, prices, no_save, work)
-    run = outcome.result
     doc = read(outcome.document, FrontierResponse)
-    write_chart(
-        target_chart,
-        lambda fmt: container.charts().efficient_frontier(run.frontier, run.assets, fmt),
+    write_chart(target_chart, lambda fmt: draw_run_chart(container, outcome, "frontier", fmt))
+    write_charts(
+        folder,
+        RUN_CHARTS["frontier"],
+        lambda kind, fmt: draw_run_chart(container, outcome, kind, fmt),
     )
     if csv_out is not None:
         csv_out.write_text(frontier_csv(doc))
@@ -174,4 +197,4 @@ def frontier(
     _warn(doc.warnings + doc.notes)
     console = Console(soft_wrap=True)
     print_frontier(doc, console)
-    console.print(_saved_line(outcome.id, "frontier", no_save))
+    console.print(_saved_line(outcome.id, "frontier", no_save, prices))

@@ -6,22 +6,19 @@ import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import numpy as np
 from platformdirs import user_cache_dir
 
 from adapters.documents.codec import read_results
-from adapters.documents.results import FrontierResponse, OptimizationResponse
-from application.attribute_risk import AttributeRisk, AttributeRiskCommand
-from application.estimate_universe import EstimationSettings
+from application.attribute_risk import RiskReport
 from application.history_source import HistoryPriceSource
-from domain.charts import AssetPoints, ChartFormat, ChartRenderer
+from domain.charts import ChartFormat, ChartRenderer
 from domain.errors import NotFoundError
-from domain.frontier import FrontierResult
+from domain.ports import RiskEstimator
 from domain.records import OptimizationRecord
 from domain.repositories import UnitOfWorkFactory
 from entrypoints.http.gate import OwnedGate
-
-KINDS = {"single": ("weights", "risk"), "frontier": ("frontier",)}
+from entrypoints.run_charts import KINDS, risk_report
+from entrypoints.run_charts import draw as draw_chart
 
 
 def cache_dir() -> Path:
@@ -31,46 +28,24 @@ def cache_dir() -> Path:
     return folder / "charts"
 
 
-def frontier_of(record: OptimizationRecord) -> tuple[FrontierResult, AssetPoints]:
-    """The frontier and its asset scatter, read from the run's stored document."""
-    doc = read_results(record)
-    assert isinstance(doc, FrontierResponse)
-    frontier, assets = doc.to_domain()
-    if assets is None:
-        raise NotFoundError(
-            "this frontier run was saved without its asset data; run it again to chart it",
-            field="chart",
-        )
-    return frontier, assets
-
-
-async def _risk_chart(
-    record: OptimizationRecord,
-    uow: UnitOfWorkFactory,
-    estimator,
-    charts: ChartRenderer,
-    fmt: ChartFormat,
-) -> bytes:
-    doc = read_results(record)
-    assert isinstance(doc, OptimizationResponse)
-    if record.params.get("source") != "store" or doc.window is None:
+async def risk_report_of(
+    record: OptimizationRecord, uow: UnitOfWorkFactory, estimator: RiskEstimator
+) -> RiskReport:
+    """The run's risk attribution on its own model: every ticker of the run (held or not)
+    over its window, with its estimation settings (``run_charts.risk_report``)."""
+    window = record.results.get("window")
+    if record.params.get("source") != "store" or not window:
         raise NotFoundError(
             "the risk chart needs the run's prices in the store (this run "
             "used a file or an inline risk model)",
             field="chart",
         )
-    weights = doc.weights
-    start = dt.date.fromisoformat(doc.window.start)
-    end = dt.date.fromisoformat(doc.window.end)
+    tickers = list(record.params["tickers"])
+    start, end = dt.date.fromisoformat(window["start"]), dt.date.fromisoformat(window["end"])
     async with uow() as u:
-        history = await u.prices.load(list(weights), None, end)
-    use_case = AttributeRisk(HistoryPriceSource(history), estimator)
-    command = AttributeRiskCommand(
-        weights=weights, estimation=EstimationSettings(start=start, end=end)
-    )
-    report = await asyncio.to_thread(use_case.execute, command)
+        history = await u.prices.load(tickers, start, end)
     return await asyncio.to_thread(
-        charts.risk_contributions, report.tickers, report.weights, report.assets.percent, fmt
+        risk_report, HistoryPriceSource(history), estimator, record.params, record.results
     )
 
 
@@ -85,7 +60,7 @@ async def render(
     kind: str,
     fmt: ChartFormat,
     uow: UnitOfWorkFactory,
-    estimator,
+    estimator: RiskEstimator,
     charts: ChartRenderer,
     gate: OwnedGate,
 ) -> bytes:
@@ -99,17 +74,13 @@ async def render(
         )
 
     async def draw() -> bytes:
-        if kind == "frontier":
+        report = await risk_report_of(record, uow, estimator) if kind == "risk" else None
 
-            def frontier() -> bytes:  # reading a large frontier document is work too
-                return charts.efficient_frontier(*frontier_of(record), fmt)
+        def work() -> bytes:  # reading a large frontier document is work too: off the loop
+            read_results(record)  # a document this version cannot read is a 404 saying so
+            return draw_chart(charts, kind, record.params, record.results, fmt, report)
 
-            return await asyncio.to_thread(frontier)
-        if kind == "weights":
-            weights = read_results(record).weights  # type: ignore[union-attr]
-            values = np.array(list(weights.values()))
-            return await asyncio.to_thread(charts.weights, list(weights), values, fmt)
-        return await _risk_chart(record, uow, estimator, charts, fmt)
+        return await asyncio.to_thread(work)
 
     return await _once(cache_dir() / f"{record.id}_{kind}.{fmt}", gate, draw)
 

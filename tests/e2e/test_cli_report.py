@@ -54,14 +54,26 @@ def test_a_file_runs_without_a_database_with_no_save(market: Market, tmp_path: P
     assert len(market.cli_json("history")) == before  # nothing was kept
 
 
+def test_frontier_prints_the_risk_command_of_its_max_sharpe_portfolio(market: Market) -> None:
+    code, out, err = market.cli("frontier", "--tickers", ",".join(market.tickers), "--points", "4")
+    assert code == 0, err
+    line = out.rstrip().splitlines()[-1]
+    run_id = ID.search(line).group(0)
+    assert line.startswith(f"Saved as frontier {run_id}")
+    assert f"pfopt risk --optimization {run_id} --point max_sharpe)" in line
+    best = market.cli_json("history", "show", run_id)["results"]["max_sharpe"]
+    risk = market.cli_json("risk", "--optimization", run_id, "--point", "max_sharpe")
+    assert risk["volatility"] == pytest.approx(best["volatility"], rel=1e-10)
+
+
 def test_optimize_prints_the_id_that_risk_and_history_take(market: Market) -> None:
     code, out, err = market.cli("optimize", str(market.prices), "--max-weight", "0.4")
     assert code == 0, err
     line = out.rstrip().splitlines()[-1]
     assert line.startswith("Saved as optimization ")
     run_id = ID.search(line).group(0)
-    assert f"pfopt risk --optimization {run_id}" in line
-    risk = market.cli_json("risk", "--optimization", run_id)
+    assert f"pfopt risk {market.prices} --optimization {run_id})" in line
+    risk = market.cli_json("risk", str(market.prices), "--optimization", run_id)
     assert risk["volatility"] > 0
     code, out, _ = market.cli("history", "show", run_id)
     assert code == 0

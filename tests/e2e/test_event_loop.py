@@ -90,10 +90,10 @@ class _CountingRenderer(MatplotlibChartRenderer):
         super().__init__(dpi=40)
         self._counts = counts
 
-    def weights(self, tickers, weights, fmt):
+    def weights(self, tickers, weights, fmt, **options):
         self._counts.append(threading.current_thread().name)
         threading.Event().wait(0.2)  # long enough for every request to arrive meanwhile
-        return super().weights(tickers, weights, fmt)
+        return super().weights(tickers, weights, fmt, **options)
 
 
 def test_identical_chart_requests_render_once(url, tmp_path, monkeypatch) -> None:

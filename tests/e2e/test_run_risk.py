@@ -4,7 +4,7 @@ volatility is the one the run reported (the page's risk panel and the summary ag
 
 import pytest
 
-from tests.e2e.runs import Market, http_client, make_market
+from tests.e2e.runs import Market, cli_error, http_client, make_market
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +83,48 @@ def test_run_attribution_errors_name_the_field(client, market) -> None:
         assert r.status_code in (400, 422), r.text
         assert r.json()["field"] == field
         assert detail in r.json()["detail"]
+
+
+def test_cli_risk_of_a_run_uses_the_runs_own_model(market) -> None:
+    """``pfopt risk --optimization ID`` agrees with the run as the HTTP attribution does:
+    a store run, a frontier point, a file run given its file again."""
+    tickers = ",".join(market.tickers)
+    single = market.optimize_stored("--covariance", "oas", "--end", "2020-06-30")
+    report = market.cli_json("risk", "--optimization", single["optimization_id"])
+    assert report["volatility"] == pytest.approx(single["volatility"], rel=1e-10)
+    assert report["window"] == single["window"]
+    # a typed estimation option overrides the run's own
+    other = market.cli_json(
+        "risk", "--optimization", single["optimization_id"], "--covariance", "sample"
+    )
+    assert other["volatility"] != pytest.approx(single["volatility"], rel=1e-6)
+
+    frontier = market.cli_json(
+        "frontier", "--tickers", tickers, "--points", "4", "--max-weight", "0.6"
+    )
+    run_id = frontier["optimization_id"]
+    for point, doc in [("max_sharpe", frontier["max_sharpe"]), ("2", frontier["points"][2])]:
+        report = market.cli_json("risk", "--optimization", run_id, "--point", point)
+        assert report["volatility"] == pytest.approx(doc["volatility"], rel=1e-10)
+        assert set(report["assets"]) == set(doc["weights"])
+
+    on_file = market.optimize_file("--covariance", "sample")
+    again = market.cli_json(
+        "risk", str(market.prices), "--optimization", on_file["optimization_id"]
+    )
+    assert again["volatility"] == pytest.approx(on_file["volatility"], rel=1e-10)
+
+
+def test_cli_risk_of_a_run_errors_are_one_line(market) -> None:
+    frontier = market.cli_json("frontier", "--tickers", ",".join(market.tickers), "--points", "3")
+    run_id = frontier["optimization_id"]
+    on_file = market.optimize_file()["optimization_id"]
+    url = ("--database-url", market.url)
+    for args, message in [
+        (["--optimization", run_id], "a frontier run has many portfolios: give point"),
+        (["--optimization", run_id, "--point", "7"], "point 7 is past the run's 3 points"),
+        (["--optimization", run_id, "--point", "best"], "'best': give a point index"),
+        (["--weights", "TEC01=1", "--point", "1"], "--point needs --optimization"),
+        (["--optimization", on_file], "read its prices from the file prices.csv: pass it"),
+    ]:
+        assert message in cli_error(*url, "risk", *args), args

@@ -94,7 +94,9 @@ class OptimizationController(Controller):
         gate: Gate,
         container: Services,
     ) -> Response[bytes]:
-        """weights|risk (single runs) or frontier (frontier runs), as .png or .svg."""
+        """weights|risk|sectors (single runs) or frontier|composition|sectors (frontier runs;
+        its sectors chart is of the max-Sharpe portfolio), as .png or .svg, each captioned
+        with what produced the run."""
         kind, _, fmt = name.partition(".")
         if fmt not in ("png", "svg"):
             raise NotFoundError(f"no chart {name!r}: use a .png or .svg name", field="chart")

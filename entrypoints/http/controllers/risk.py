@@ -30,7 +30,7 @@ def _own_model(record: OptimizationRecord) -> EstimationSettings:
             f"risk attribution of a run needs its prices in the store; this run used {used}",
             field="optimization_id",
         )
-    return run_estimation(record.params)
+    return run_estimation(record.params, record.results)
 
 
 class RiskController(Controller):

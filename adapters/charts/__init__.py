@@ -1,0 +1,1 @@
+"""Chart building blocks on matplotlib: one module per picture, ``layout`` shared."""

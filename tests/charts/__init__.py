@@ -1,0 +1,1 @@
+"""Scripts that draw the sample charts (not collected as tests)."""
