@@ -14,6 +14,7 @@ from adapters.documents.specs import run_estimation
 from application.attribute_risk import DEFAULT_FACTORS, AttributeRiskCommand, RiskReport
 from application.estimate_universe import EstimationSettings
 from application.history_source import HistoryPriceSource
+from domain.errors import ValidationError
 from domain.records import OptimizationRecord
 from entrypoints.cli.charts import CHART_OPTION, chart_target, risk_caption, write_chart
 from entrypoints.cli.commands import short_help
@@ -43,7 +44,8 @@ def _print(r: RiskReport) -> None:
     for name in ("Ticker", "Weight", "MCTR", "CTR", "Share of risk"):
         table.add_column(name, justify="left" if name == "Ticker" else "right")
     order = sorted(range(len(r.tickers)), key=lambda i: -r.assets.percent[i])
-    for i in order:
+    zeros = [i for i in order if r.weights[i] == 0]
+    for i in (i for i in order if r.weights[i] != 0):
         table.add_row(
             r.tickers[i],
             f"{r.weights[i] * 100:.2f} %",
@@ -52,6 +54,10 @@ def _print(r: RiskReport) -> None:
             f"{r.assets.percent[i] * 100:.1f} %",
         )
     console.print(table)
+    if zeros:  # a run's unheld assets are part of its model, not of the table
+        console.print(
+            f"{len(zeros)} of {len(r.tickers)} assets at 0 weight (--json has their MCTR)"
+        )
     if r.factors is not None:
         shares = ", ".join(
             f"PC{k + 1} {s * 100:.1f} %" for k, s in enumerate(r.factors.factor_share)
@@ -193,7 +199,10 @@ def risk(
         else:
             async with uow() as u:
                 record = await u.optimizations.get(optimization_id)
-            weights = point_weights(record, _point(point))
+            try:
+                weights = point_weights(record, _point(point))
+            except ValidationError as error:  # its field is the CLI's --point
+                raise click.BadParameter(error.detail, param_hint="--point") from None
             settings = _own_model(record, prices, settings, explicit)
         if prices is not None:
             source = container.csv_prices(path=prices)
