@@ -85,3 +85,22 @@ def test_a_chart_that_fails_is_a_warning_and_the_others_are_drawn(
     assert "warning: could not draw the chart: renderer exploded" in err
     assert not (tmp_path / "risk.png").exists()
     assert (tmp_path / "weights.png").exists() and (tmp_path / "sectors.png").exists()
+
+
+def test_every_chart_draws_at_5_20_100_and_500_assets() -> None:
+    """The sample charts (``python -m tests.charts.render_samples``) through the real CLI,
+    into test-artifacts/charts/ to be looked at: each size draws every kind without a
+    warning (the script fails on one) as a real PNG."""
+    from tests.charts.render_samples import ROOT, SIZES
+    from tests.charts.render_samples import main as render_samples
+
+    out = ROOT / "test-artifacts" / "charts"
+    assert render_samples(["--out", str(out)]) == 0
+    for n in SIZES:
+        files = sorted((out / f"{n}_assets").glob("*.png"))
+        names = {f.stem for f in files}
+        assert names >= {"weights", "risk", "sectors", "frontier", "composition"}, n
+        assert "frontier_sectors" in names, n
+        for f in files:
+            data = f.read_bytes()
+            assert data.startswith(PNG) and len(data) > 10_000, f
