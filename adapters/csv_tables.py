@@ -1,5 +1,5 @@
-"""Small per-ticker CSV tables: the sector map (``ticker,sector``) and factor loadings
-(``ticker,<factor>,<factor>...``)."""
+"""Small per-ticker CSV tables: the sector map (``ticker,sector``), factor loadings
+(``ticker,<factor>,<factor>...``) and weights (``ticker,weight``: holdings, a benchmark)."""
 
 import csv
 import math
@@ -49,6 +49,27 @@ def read_sector_map(path: Path) -> dict[str, str]:
                 f"{path.name} line {line}: empty ticker or sector", field=path.name
             )
     return {ticker: sector for _, (ticker, sector) in rows}
+
+
+def read_weights(path: Path) -> dict[str, float]:
+    """Weight by ticker from a ``ticker,weight`` CSV (decimals; a ``CASH`` row is the cash,
+    returned under that name for the caller to take out)."""
+    header, rows = _rows(path, "ticker")
+    if len(header) != 2 or header[1].lower() != "weight":
+        raise ValidationError(f"{path.name} line 1: expected columns ticker,weight", path.name)
+    out: dict[str, float] = {}
+    for line, (ticker, cell) in rows:
+        try:
+            value = float(cell)
+        except ValueError:
+            value = math.nan
+        if not ticker or not math.isfinite(value):
+            raise ValidationError(
+                f"{path.name} line {line}: weight {cell!r} of {ticker!r} is not a number",
+                field=path.name,
+            )
+        out[ticker] = value
+    return out
 
 
 def read_factor_loadings(path: Path) -> tuple[tuple[str, ...], dict[str, list[float]]]:

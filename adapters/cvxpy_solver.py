@@ -25,8 +25,17 @@ from domain.errors import (
 )
 from domain.linear import LinearConstraints
 from domain.model import Universe
-from domain.objectives import MaxSharpe, MaxUtility, MinVariance, TargetReturn, TargetRisk
+from domain.objectives import (
+    MaxSharpe,
+    MaxUtility,
+    MinTrackingError,
+    MinTurnover,
+    MinVariance,
+    TargetReturn,
+    TargetRisk,
+)
 from domain.problem import Problem, Solution, SolverAttempt
+from domain.rebalance import Rebalance
 from domain.types import FloatArray
 
 # pfopt reads every status itself and reports reduced accuracy in the result's warnings, so
@@ -105,36 +114,82 @@ def constraint_list(lc: LinearConstraints, w: cp.Variable, scale: cp.Expression 
     return out
 
 
+def _trading(
+    rebalance: Rebalance | None, w: cp.Variable, scale: cp.Expression | float
+) -> tuple[list, cp.Expression | float]:
+    """The rebalancing constraints on w (homogenized by ``scale`` as the others are) and the
+    one-off cost of its trades, 0 without costs."""
+    if rebalance is None:
+        return [], 0.0
+    out = []
+    trade = w - rebalance.holdings * scale
+    if rebalance.turnover is not None:
+        out.append(cp.sum(cp.abs(trade)) + rebalance.cash * scale <= 2 * rebalance.turnover * scale)
+    if rebalance.max_trade is not None:
+        out.append(cp.abs(trade) <= rebalance.max_trade * scale)
+    cost = rebalance.costs @ cp.abs(trade) if rebalance.has_costs else 0.0
+    return out, cost
+
+
+def _tracking(universe: Universe, rebalance: Rebalance | None, w: cp.Variable, scale) -> list:
+    if rebalance is None or rebalance.max_tracking_error is None:
+        return []
+    active = w - rebalance.benchmark * scale  # type: ignore[operator]
+    return [_volatility_expression(universe, active) <= rebalance.max_tracking_error * scale]
+
+
 def _program(problem: Problem) -> tuple[cp.Problem, Callable[[], FloatArray]]:
-    """The CVXPY program for an objective, and how to read weights off its solution."""
+    """The CVXPY program for an objective, and how to read weights off its solution. A
+    rebalance adds its limits (turnover, per-asset trades, tracking error) as constraints and
+    charges its costs against the expected return wherever the objective has one."""
     universe, lc, objective = problem.universe, problem.constraints, problem.objective
+    rebalance = problem.rebalance
     mu = universe.expected_returns
     w = cp.Variable(universe.n_assets)
     risk = variance_expression(universe, w)
+    trading, cost = _trading(rebalance, w, 1.0)
+    base = [*constraint_list(lc, w, 1.0), *trading, *_tracking(universe, rebalance, w, 1.0)]
     match objective:
         case MinVariance():
-            program = cp.Problem(cp.Minimize(risk), constraint_list(lc, w, 1.0))
+            program = cp.Problem(cp.Minimize(risk), base)
         case TargetReturn(target_return=target):
-            program = cp.Problem(
-                cp.Minimize(risk), [*constraint_list(lc, w, 1.0), mu @ w >= target]
-            )
+            program = cp.Problem(cp.Minimize(risk), [*base, mu @ w - cost >= target])
         case TargetRisk(target_volatility=sigma):
             program = cp.Problem(
-                cp.Maximize(mu @ w),
-                [*constraint_list(lc, w, 1.0), _volatility_expression(universe, w) <= sigma],
+                cp.Maximize(mu @ w - cost),
+                [*base, _volatility_expression(universe, w) <= sigma],
             )
         case MaxUtility(risk_aversion=delta):
-            program = cp.Problem(
-                cp.Maximize(mu @ w - 0.5 * delta * risk),
-                constraint_list(lc, w, 1.0),
-            )
+            program = cp.Problem(cp.Maximize(mu @ w - cost - 0.5 * delta * risk), base)
+        case MinTrackingError():
+            if rebalance is None or rebalance.benchmark is None:
+                raise ValidationError("min_tracking_error needs a benchmark", field="benchmark")
+            # the norm, not its square: at a tracking error of 1e-5 the square is 1e-10, inside
+            # a solver's absolute gap, and weights would stop ~1e-5 short of the benchmark
+            active = _volatility_expression(universe, w - rebalance.benchmark)
+            program = cp.Problem(cp.Minimize(active), base)
+        case MinTurnover():
+            if rebalance is None:
+                raise ValidationError("min_turnover needs holdings", field="holdings")
+            moved = cp.sum(cp.abs(w - rebalance.holdings))
+            program = cp.Problem(cp.Minimize(moved), base)
         case MaxSharpe(risk_free_rate=rf):
             # Cornuejols & Tutuncu: with y = kappa * w and (mu - rf)'y = 1, maximizing the Sharpe
             # ratio is minimizing y'Sy, a convex QP; every constraint is scaled by kappa >= 0.
+            # With costs the excess return net of them, (mu - rf)'y - c'|y - kappa w0|, is
+            # concave and homogeneous: ">= 1" is convex and binds at the optimum.
             kappa = cp.Variable(nonneg=True)
+            trading, cost = _trading(rebalance, w, kappa)
+            excess = (mu - rf) @ w - cost
+            costly = rebalance is not None and rebalance.has_costs
             program = cp.Problem(
                 cp.Minimize(risk),
-                [*constraint_list(lc, w, kappa), (mu - rf) @ w == 1.0],
+                [
+                    *constraint_list(lc, w, kappa),
+                    *trading,
+                    *_tracking(universe, rebalance, w, kappa),
+                    excess >= 1.0 if costly else excess == 1.0,
+                ],
             )
 
             def sharpe_weights() -> FloatArray:

@@ -28,7 +28,7 @@ class ExactFirstSolver:
 
     def solve(self, problem: Problem) -> Solution:
         objective, universe, lc = problem.objective, problem.universe, problem.constraints
-        if self._exact_first:
+        if self._exact_first and problem.exact_fits:
             if isinstance(objective, MaxSharpe):
                 return self._exact.max_sharpe(universe, lc, objective.risk_free_rate)
             if isinstance(objective, MinVariance):

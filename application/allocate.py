@@ -5,7 +5,7 @@ words, the solve through the ``Solver`` port, deterministic clean-up and the met
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,6 +18,8 @@ from domain.metrics import PortfolioMetrics, universe_metrics
 from domain.model import Universe
 from domain.objectives import (
     MaxSharpe,
+    MinTrackingError,
+    MinTurnover,
     MinVariance,
     Objective,
     TargetReturn,
@@ -26,6 +28,7 @@ from domain.objectives import (
 )
 from domain.ports import Solver
 from domain.problem import Problem, SolverAttempt, SolveStatus
+from domain.rebalance import Rebalance, RebalanceReport, rebalance_report
 from domain.types import FloatArray
 from domain.units import share
 
@@ -44,6 +47,9 @@ class Allocation:
     status: SolveStatus
     attempts: tuple[SolverAttempt, ...]
     warnings: tuple[str, ...]
+    rebalance: RebalanceReport | None = None
+    """The trades from the holdings, their turnover and cost, and the tracking error (when
+    the run started from holdings or tracks a benchmark)."""
 
 
 def _fmt(x: float) -> str:
@@ -86,6 +92,8 @@ def _solve(solver: Solver, problem: Problem):
         return solver.solve(problem)
     except InfeasibleError:
         objective = problem.objective
+        if problem.rebalance is not None and problem.rebalance.shapes_problem:
+            raise _trading_infeasible(solver, problem) from None
         if not isinstance(objective, TargetRisk):
             raise
         floor = solver.solve(Problem(problem.universe, problem.constraints, MinVariance()))
@@ -97,6 +105,55 @@ def _solve(solver: Solver, problem: Problem):
         ) from None
 
 
+def _trading_infeasible(solver: Solver, problem: Problem) -> InfeasibleError:
+    """Which trading limit cannot be met, with the least value the other constraints allow:
+    the turnover cap against the least turnover, the per-asset trade cap against the least
+    largest trade, the tracking-error cap against the least tracking error."""
+    universe, lc, r = problem.universe, problem.constraints, problem.rebalance
+    assert r is not None
+    free = replace(r, turnover=None, max_trade=None, max_tracking_error=None)
+    if r.turnover is not None or r.max_trade is not None:
+        try:
+            least = solver.solve(Problem(universe, lc, MinTurnover(), free)).weights
+        except InfeasibleError:
+            least = None
+        if least is not None and r.turnover is not None:
+            needed = free.turnover_of(least)
+            if needed > r.turnover + 1e-9:
+                return InfeasibleError(
+                    f"turnover cap {_fmt(r.turnover)} is below the least turnover that meets "
+                    f"the other constraints, {_fmt(needed)} (investing the cash and trading "
+                    "back within the bounds and limits); raise the cap or relax a limit",
+                    field="turnover",
+                )
+        if r.max_trade is not None:
+            return InfeasibleError(
+                f"max_trade {_fmt(r.max_trade)} per asset cannot reach a portfolio that meets "
+                "the other constraints from these holdings (a holding outside its bounds, or "
+                "cash to invest, needs a larger trade); raise it or relax a limit",
+                field="max_trade",
+            )
+    if r.max_tracking_error is not None:
+        keep = replace(r, max_tracking_error=None)
+        try:
+            closest = solver.solve(Problem(universe, lc, MinTrackingError(), keep)).weights
+            b = r.benchmark
+            te = float(universe.portfolio_variance(closest - b)) ** 0.5  # type: ignore[operator]
+            detail = f", the least reachable is {_fmt(te)}"
+        except InfeasibleError:
+            detail = ""
+        return InfeasibleError(
+            f"max_tracking_error {_fmt(r.max_tracking_error)} cannot be met under these "
+            f"constraints{detail}; raise it or relax a limit",
+            field="max_tracking_error",
+        )
+    return InfeasibleError(
+        "no portfolio satisfies the constraints with these trading limits and costs (net of "
+        "costs no portfolio may beat the risk-free rate); relax a limit or lower the costs",
+        field="constraints",
+    )
+
+
 def allocate(
     solver: Solver,
     universe: Universe,
@@ -104,16 +161,18 @@ def allocate(
     objective: Objective,
     risk_free_rate: float = 0.0,
     warnings: Sequence[str] = (),
+    rebalance: Rebalance | None = None,
 ) -> Allocation:
     """Pre-check, solve, clean and measure one allocation.
 
     ``risk_free_rate`` (annualized decimal) is used for the reported Sharpe ratio; a
-    ``MaxSharpe`` objective uses its own rate for both.
+    ``MaxSharpe`` objective uses its own rate for both. ``rebalance``: the holdings it starts
+    from and the limits and costs of trading (``domain.rebalance``).
     """
     check_rate(risk_free_rate)
     precheck(universe.tickers, constraints)
     _check_target(solver, universe, constraints, objective)
-    solution = _solve(solver, Problem(universe, constraints, objective))
+    solution = _solve(solver, Problem(universe, constraints, objective, rebalance))
     weights, residual = clean_weights(solution.weights, constraints)
     notes = [*warnings, *([residual] if residual else [])]
     if solution.status == "optimal_inaccurate":
@@ -129,6 +188,9 @@ def allocate(
             f"portfolio's return, {_fmt(metrics.expected_return)}: the target does not bind, "
             "so this is the minimum-variance portfolio"
         )
+    report = None
+    if rebalance is not None:
+        report = _report(universe, weights, rebalance, metrics, objective, notes)
     return Allocation(
         universe.tickers,
         weights,
@@ -137,4 +199,24 @@ def allocate(
         solution.status,
         solution.attempts,
         tuple(notes),
+        report,
     )
+
+
+def _report(
+    universe: Universe,
+    weights: FloatArray,
+    rebalance: Rebalance,
+    metrics: PortfolioMetrics,
+    objective: Objective,
+    notes: list[str],
+) -> RebalanceReport:
+    if rebalance.has_costs and objective.name in ("min_variance", "min_tracking_error"):
+        notes.append(
+            f"trading costs do not change a {objective.name.replace('_', ' ')} portfolio "
+            "(its objective has no return to charge them to); they are reported, and a "
+            "turnover cap limits the trading"
+        )
+    b = rebalance.benchmark
+    active = None if b is None else float(universe.portfolio_variance(weights - b))
+    return rebalance_report(universe.tickers, weights, rebalance, metrics.expected_return, active)

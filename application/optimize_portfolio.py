@@ -10,6 +10,7 @@ from domain.linear import compile_constraints
 from domain.model import Portfolio
 from domain.objectives import MaxSharpe, Objective, check_rate
 from domain.ports import Solver
+from domain.rebalance import RebalanceSpec, compile_rebalance
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,6 +20,8 @@ class OptimizePortfolioCommand:
     estimation: EstimationSettings = field(default_factory=EstimationSettings)
     risk_free_rate: float = 0.0
     """Annualized decimal, for the reported Sharpe ratio (MaxSharpe uses its own rate)."""
+    rebalance: RebalanceSpec | None = None
+    """The holdings to start from and the trading limits and costs, by ticker."""
 
     def __post_init__(self) -> None:
         check_rate(self.risk_free_rate)
@@ -46,7 +49,11 @@ class OptimizePortfolio:
     def execute(self, cmd: OptimizePortfolioCommand) -> OptimizationResult:
         started = time.perf_counter()
         estimated = self._models.estimate(cmd.portfolio.tickers, cmd.estimation)
-        constraints = compile_constraints(estimated.universe.tickers, cmd.portfolio.constraints)
+        tickers = estimated.universe.tickers
+        constraints = compile_constraints(tickers, cmd.portfolio.constraints)
+        rebalance = None
+        if cmd.rebalance is not None:
+            rebalance = compile_rebalance(tickers, cmd.rebalance, constraints.long_only)
         allocation = allocate(
             self._solver,
             estimated.universe,
@@ -54,6 +61,7 @@ class OptimizePortfolio:
             cmd.objective,
             cmd.risk_free_rate,
             estimated.warnings,
+            rebalance,
         )
         return OptimizationResult(
             objective=cmd.objective,

@@ -128,6 +128,7 @@ class Runs:
                     objective=spec.task.objective,
                     estimation=spec.estimation,
                     risk_free_rate=spec.risk_free_rate,
+                    rebalance=spec.task.rebalance,
                 )
             )
             result, status = optimized, optimized.allocation.status

@@ -13,6 +13,7 @@ from domain.errors import ValidationError
 from domain.frontier import DEFAULT_POINTS, check_points
 from domain.model import Universe
 from domain.objectives import MaxSharpe, Objective, check_rate
+from domain.rebalance import RebalanceSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,24 @@ class InlineModel:
 
 @dataclass(frozen=True, slots=True)
 class Optimize:
-    """One optimal portfolio."""
+    """One optimal portfolio; with ``rebalance``, reached from the holdings it names under
+    its trading limits and costs (``domain.rebalance``)."""
 
     objective: Objective = field(default_factory=MaxSharpe)
+    rebalance: RebalanceSpec | None = None
+
+    def __post_init__(self) -> None:
+        r = self.rebalance
+        if self.objective.name == "min_tracking_error" and (r is None or r.benchmark is None):
+            raise ValidationError(
+                "objective min_tracking_error needs a benchmark (rebalance.benchmark)",
+                field="benchmark",
+            )
+        if self.objective.name == "min_turnover" and (r is None or not (r.holdings or r.cash)):
+            raise ValidationError(
+                "objective min_turnover needs the holdings to start from (rebalance.holdings)",
+                field="holdings",
+            )
 
 
 @dataclass(frozen=True, slots=True)

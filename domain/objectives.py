@@ -82,4 +82,30 @@ class MaxUtility:
             )
 
 
-Objective: TypeAlias = MinVariance | TargetReturn | TargetRisk | MaxSharpe | MaxUtility
+@dataclass(frozen=True, slots=True)
+class MinTrackingError:
+    """The portfolio closest to the run's benchmark in annualized tracking error,
+    sqrt((w - b)'S(w - b)), under the constraints (needs a benchmark)."""
+
+    name = "min_tracking_error"
+
+
+@dataclass(frozen=True, slots=True)
+class MinTurnover:
+    """The portfolio that meets every constraint with the least one-way turnover from the
+    holdings (needs holdings): bringing a book back within new limits with the least trading."""
+
+    name = "min_turnover"
+
+
+Objective: TypeAlias = (
+    MinVariance
+    | TargetReturn
+    | TargetRisk
+    | MaxSharpe
+    | MaxUtility
+    | MinTrackingError
+    | MinTurnover
+)
+NEEDS_REBALANCE = ("min_tracking_error", "min_turnover")
+"""Objectives measured from holdings or a benchmark: a run without them cannot ask for one."""

@@ -5,7 +5,8 @@ from typing import Literal, TypeAlias
 
 from domain.linear import LinearConstraints
 from domain.model import Universe
-from domain.objectives import Objective
+from domain.objectives import NEEDS_REBALANCE, Objective
+from domain.rebalance import Rebalance
 from domain.types import FloatArray
 
 SolveStatus: TypeAlias = Literal["optimal", "optimal_inaccurate"]
@@ -13,11 +14,21 @@ SolveStatus: TypeAlias = Literal["optimal", "optimal_inaccurate"]
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Problem:
-    """One optimization: the universe, its compiled constraints and the objective."""
+    """One optimization: the universe, its compiled constraints and the objective, and what
+    it starts from when it rebalances a book (turnover, costs, a benchmark)."""
 
     universe: Universe
     constraints: LinearConstraints
     objective: Objective
+    rebalance: Rebalance | None = None
+
+    @property
+    def exact_fits(self) -> bool:
+        """Whether the critical-line engine states this problem: no trading term changes it
+        and the objective is one of mean-variance's (turnover and costs need a conic
+        solver for now)."""
+        shaped = self.rebalance is not None and self.rebalance.shapes_problem
+        return not shaped and self.objective.name not in NEEDS_REBALANCE
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import msgspec
 
 from adapters.documents.constraints import constraints_document
 from adapters.documents.objectives import objective_document
+from adapters.documents.rebalance import rebalance_document
 from adapters.documents.results import FrontierResponse, OptimizationResponse
 from adapters.documents.specs import RunParams, estimation_document, solver_document
 from application.optimize_portfolio import OptimizationResult
@@ -42,6 +43,9 @@ def run_params(run: ResolvedRun) -> RunParams:
         risk_free_rate=spec.risk_free_rate,
         objective=objective_document(task.objective, spec.risk_free_rate)
         if isinstance(task, Optimize)
+        else None,
+        rebalance=rebalance_document(task.rebalance)
+        if isinstance(task, Optimize) and task.rebalance is not None
         else None,
         points=None if isinstance(task, Optimize) else task.n_points,
         targets=None if isinstance(task, Optimize) or task.targets is None else list(task.targets),

@@ -12,6 +12,8 @@ from domain.errors import ValidationError
 from domain.objectives import (
     MaxSharpe,
     MaxUtility,
+    MinTrackingError,
+    MinTurnover,
     MinVariance,
     Objective,
     TargetReturn,
@@ -48,12 +50,22 @@ class MaxUtilityDocument(ObjectiveDocument, tag="max_utility", kw_only=True):
     risk_aversion: Annotated[float, msgspec.Meta(gt=0)] = 1.0
 
 
+class MinTrackingErrorDocument(ObjectiveDocument, tag="min_tracking_error", kw_only=True):
+    """Needs ``rebalance.benchmark``."""
+
+
+class MinTurnoverDocument(ObjectiveDocument, tag="min_turnover", kw_only=True):
+    """Needs ``rebalance.holdings``."""
+
+
 Objectives = (
     MinVarianceDocument
     | MaxSharpeDocument
     | TargetReturnDocument
     | TargetRiskDocument
     | MaxUtilityDocument
+    | MinTrackingErrorDocument
+    | MinTurnoverDocument
 )
 
 
@@ -89,6 +101,16 @@ KINDS: dict[str, Kind] = {
         MaxUtilityDocument,
         lambda d: MaxUtility(d.risk_aversion),
         lambda o, rf: MaxUtilityDocument(risk_free_rate=rf, risk_aversion=o.risk_aversion),
+    ),
+    "min_tracking_error": Kind(
+        MinTrackingErrorDocument,
+        lambda d: MinTrackingError(),
+        lambda o, rf: MinTrackingErrorDocument(risk_free_rate=rf),
+    ),
+    "min_turnover": Kind(
+        MinTurnoverDocument,
+        lambda d: MinTurnover(),
+        lambda o, rf: MinTurnoverDocument(risk_free_rate=rf),
     ),
 }
 

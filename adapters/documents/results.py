@@ -8,6 +8,7 @@ import msgspec
 import numpy as np
 
 from adapters.documents import SCHEMA_VERSION
+from adapters.documents.rebalance import RebalanceBody
 from application.compute_frontier import FrontierRun
 from application.optimize_portfolio import OptimizationResult
 from domain.charts import AssetPoints
@@ -66,6 +67,9 @@ class OptimizationResponse(msgspec.Struct, kw_only=True):
     window: WindowBody | None
     duration_ms: float
     optimization_id: str | None = None
+    rebalance: RebalanceBody | None = None
+    """The trades from the holdings and what they come to (runs that started from holdings
+    or tracked a benchmark)."""
 
     @classmethod
     def from_domain(
@@ -87,6 +91,7 @@ class OptimizationResponse(msgspec.Struct, kw_only=True):
             window=_window(result.start, result.end, result.n_observations),
             duration_ms=round(result.duration_ms, 3),
             optimization_id=optimization_id,
+            rebalance=None if a.rebalance is None else RebalanceBody.from_domain(a.rebalance),
         )
 
 

@@ -19,6 +19,7 @@ from adapters.documents.objectives import (
     objective_document,
     to_objective,
 )
+from adapters.documents.rebalance import RebalanceDocument, rebalance_document, to_rebalance
 from application.estimate_universe import EstimationSettings
 from application.solver_settings import SolverSettings
 from application.specs import (
@@ -92,6 +93,8 @@ class _Request(Document):
 
 class OptimizeRequest(_Request):
     objective: Objectives = msgspec.field(default_factory=MaxSharpeDocument)
+    rebalance: RebalanceDocument | None = None
+    """Start from holdings: trading limits, costs and a benchmark (``RebalanceDocument``)."""
 
 
 class FrontierRequest(_Request):
@@ -203,7 +206,8 @@ def to_spec(doc: OptimizeRequest | FrontierRequest) -> RunSpec:
         else InlineModel(to_universe(doc.inline), repair=doc.inline.repair)
     )
     if isinstance(doc, OptimizeRequest):
-        task: Optimize | Frontier = Optimize(to_objective(doc.objective))
+        rebalance = None if doc.rebalance is None else to_rebalance(doc.rebalance)
+        task: Optimize | Frontier = Optimize(to_objective(doc.objective), rebalance)
         rate = doc.objective.risk_free_rate
     else:
         task, rate = Frontier(doc.points), doc.risk_free_rate
@@ -239,7 +243,9 @@ def spec_request(spec: RunSpec) -> OptimizeRequest | FrontierRequest:
             common["tickers"] = None if a.tickers is None else list(a.tickers)
     if isinstance(spec.task, Optimize):
         objective = objective_document(spec.task.objective, spec.risk_free_rate)
-        return OptimizeRequest(objective=objective, **common)
+        r = spec.task.rebalance
+        rebalance = None if r is None else rebalance_document(r)
+        return OptimizeRequest(objective=objective, rebalance=rebalance, **common)
     return FrontierRequest(risk_free_rate=spec.risk_free_rate, points=spec.task.n_points, **common)
 
 
@@ -261,6 +267,8 @@ class RunParams(Document, kw_only=True):
     risk_free_rate: float = 0.0
     objective: Objectives | None = None
     """Single runs."""
+    rebalance: RebalanceDocument | None = None
+    """Single runs that started from holdings (or tracked a benchmark)."""
     points: int | None = None
     """Frontier runs (the number of points asked)."""
     targets: list[float] | None = None

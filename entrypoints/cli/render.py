@@ -6,6 +6,7 @@ import msgspec
 from rich.console import Console
 from rich.table import Table
 
+from adapters.documents.rebalance import RebalanceBody
 from adapters.documents.results import FrontierPointBody, FrontierResponse, OptimizationResponse
 
 
@@ -19,6 +20,9 @@ def _pct(x: float) -> str:
 
 
 def print_optimization(doc: OptimizationResponse, console: Console) -> None:
+    if doc.rebalance is not None:
+        _print_rebalance(doc, doc.rebalance, console)
+        return
     held = sorted(((w, t) for t, w in doc.weights.items() if w != 0.0), reverse=True)
     table = Table(title=f"Optimal weights ({doc.objective.replace('_', ' ')})")
     table.add_column("Ticker")
@@ -29,6 +33,10 @@ def print_optimization(doc: OptimizationResponse, console: Console) -> None:
     zero = len(doc.weights) - len(held)
     if zero:
         console.print(f"{zero} of {len(doc.weights)} assets at 0 weight")
+    _print_metrics(doc, console)
+
+
+def _print_metrics(doc: OptimizationResponse, console: Console) -> None:
     sharpe = "n/a" if doc.sharpe is None else f"{doc.sharpe:.4f}"
     console.print(
         f"Expected return {_pct(doc.expected_return)}/yr   Volatility {_pct(doc.volatility)}/yr"
@@ -38,6 +46,47 @@ def print_optimization(doc: OptimizationResponse, console: Console) -> None:
         f"Solver {doc.solver} ({doc.status})   window {doc.window.start}..{doc.window.end}, "
         f"{doc.window.n_observations} daily returns   {doc.duration_ms:.0f} ms"
     )
+
+
+def _print_rebalance(doc: OptimizationResponse, r: RebalanceBody, console: Console) -> None:
+    """Current, target and trade per asset held before or after, then what trading costs."""
+    before = {t.ticker: t.weight_from for t in r.trades}
+    trades = {t.ticker: t for t in r.trades}
+    table = Table(title=f"Rebalance ({doc.objective.replace('_', ' ')})")
+    notional = any(t.notional is not None for t in r.trades)
+    columns = ["Ticker", "Current", "Target", "Trade", "Side", "Cost"]
+    for name in [*columns, *(["Notional"] if notional else [])]:
+        table.add_column(name, justify="left" if name in ("Ticker", "Side") else "right")
+    rows = []
+    for ticker, weight in doc.weights.items():
+        trade = trades.get(ticker)
+        current = before.get(ticker, weight)  # no trade: held as it was
+        if weight == 0 and current == 0:
+            continue
+        rows.append((abs(trade.change) if trade else 0.0, weight, ticker, current, trade))
+    for _, weight, ticker, current, trade in sorted(rows, reverse=True):
+        cells = [ticker, _pct(current), _pct(weight)]
+        if trade is None:
+            cells += ["", "", ""]
+        else:
+            cells += [f"{trade.change * 100:+.2f} %", trade.side, f"{trade.cost * 1e4:.2f} bps"]
+        if notional:
+            amount = None if trade is None else trade.notional
+            cells.append("" if amount is None else f"{amount:,.0f}")
+        table.add_row(*cells)
+    console.print(table)
+    if r.cash_from:
+        console.print(f"Cash {_pct(r.cash_from)} invested")
+    line = (
+        f"Turnover {_pct(r.turnover)}   {len(r.trades)} trades   cost {r.cost * 1e4:.2f} bps"
+        f"   expected return net of costs {_pct(r.expected_return_net)}/yr"
+    )
+    if r.tracking_error is not None and r.active_share is not None:
+        line += (
+            f"   tracking error {_pct(r.tracking_error)}/yr   active share {_pct(r.active_share)}"
+        )
+    console.print(line)
+    _print_metrics(doc, console)
 
 
 def _num(x: float | None, pct: bool = True) -> str:

@@ -24,6 +24,7 @@ from entrypoints.cli.charts import (
 )
 from entrypoints.cli.commands import short_help
 from entrypoints.cli.options import OBJECTIVES, build_objective, run_spec, universe_options
+from entrypoints.cli.rebalance_options import rebalance_from, rebalance_options
 from entrypoints.cli.render import json_text, print_frontier, print_optimization
 from entrypoints.cli.store import run_without_store, with_file_run_store
 from entrypoints.container import Container, runs_on
@@ -98,6 +99,7 @@ def _warn(warnings: list[str]) -> None:
     help="Risk aversion for max-utility: maximize mu'w - (a/2) w'Sw.",
 )
 @universe_options
+@rebalance_options
 @CHART_OPTION
 @CHARTS_OPTION
 @NO_SAVE
@@ -116,9 +118,10 @@ def optimize(
 ) -> None:
     """Optimize one portfolio from a price CSV (wide: date + one column per ticker; or long:
     date,ticker,close), or from stored prices (--tickers, --portfolio). Saved to history
-    unless --no-save."""
+    unless --no-save. With --holdings (and the trading options) it rebalances from them and
+    lists the trades."""
     goal = build_objective(objective, target, opts["risk_free"], risk_aversion)
-    spec = run_spec(Optimize(goal), prices, portfolio_ref, opts)
+    spec = run_spec(Optimize(goal, rebalance_from(opts)), prices, portfolio_ref, opts)
     target_chart, folder = chart_target(chart, "weights"), charts_folder(charts_dir)
     outcome = _run(container, prices, no_save, lambda store: runs_on(container, store).run(spec))
     doc = read(outcome.document, OptimizationResponse)

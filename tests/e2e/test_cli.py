@@ -89,7 +89,9 @@ def test_json_document_is_stable(data: Path, capsys) -> None:
         "window",
         "duration_ms",
         "optimization_id",
+        "rebalance",
     }
+    assert doc["rebalance"] is None  # a run from cash, tracking nothing
     assert doc["objective"] == "min_variance"
     assert sum(doc["weights"].values()) == pytest.approx(1.0, abs=1e-12)
     assert min(doc["weights"].values()) >= 0

@@ -1,0 +1,114 @@
+"""``pfopt optimize`` from holdings: the options that say what is held and what trading may
+cost or change, parsed into a ``RebalanceSpec``. Weights are decimals; costs in basis points."""
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from domain.rebalance import RebalanceSpec
+
+CASH = "CASH"
+"""A holdings row of this name is the cash held, not a ticker."""
+
+REBALANCE_OPTIONS = [
+    click.option(
+        "--holdings",
+        metavar="FILE|A=0.3,B=0.7",
+        help="Current weights to rebalance from: a ticker,weight CSV (a CASH row is cash) or "
+        "A=0.3,B=0.7. With no other trading option it lists the trades to the target.",
+    ),
+    click.option("--cash", type=float, help="Cash held, decimal of the book (with --holdings)."),
+    click.option(
+        "--turnover", type=float, help="Cap on one-way turnover, half of sum |w - w0| (decimal)."
+    ),
+    click.option("--max-trade", type=float, help="Cap on each asset's |w - w0| (decimal)."),
+    click.option(
+        "--cost-bps",
+        metavar="BPS|A=5,B=20",
+        help="One-off trading cost in basis points of the traded amount, for every asset or by "
+        "ticker; charged against one year's expected return.",
+    ),
+    click.option(
+        "--benchmark",
+        metavar="FILE|A=0.5,B=0.5",
+        help="Benchmark weights (ticker,weight CSV or A=0.5,B=0.5) for tracking error and "
+        "active share; with --max-te or --objective min-tracking-error.",
+    ),
+    click.option(
+        "--max-te", type=float, help="Cap on annualized tracking error vs --benchmark (decimal)."
+    ),
+    click.option("--value", type=float, help="The book's value in currency, for trade notionals."),
+]
+
+NAMES = ("holdings", "cash", "turnover", "max_trade", "cost_bps", "benchmark", "max_te", "value")
+
+
+def rebalance_options(command):
+    for option in reversed(REBALANCE_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _pairs(text: str, option: str, example: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(
+                f"{item!r}: expected TICKER=NUMBER, e.g. {example}", param_hint=option
+            ) from None
+    return out
+
+
+def weights_argument(text: str, option: str) -> dict[str, float]:
+    """``FILE`` (ticker,weight) if it is one, else ``A=0.3,B=0.7``."""
+    path = Path(text)
+    if "=" not in text and (path.exists() or path.suffix.lower() == ".csv"):
+        from adapters.csv_tables import read_weights
+
+        if not path.exists():
+            raise click.BadParameter(f"{text!r}: no such file", param_hint=option)
+        return read_weights(path)
+    return _pairs(text, option, "AAPL=0.3,MSFT=0.7")
+
+
+def rebalance_from(opts: dict[str, Any]) -> RebalanceSpec | None:
+    """The rebalance the options describe (None when none of them is given)."""
+    values = {name: opts.pop(name, None) for name in NAMES}
+    if all(v is None for v in values.values()):
+        return None
+    holdings: dict[str, float] = {}
+    cash = values["cash"]
+    if values["holdings"] is not None:
+        holdings = weights_argument(values["holdings"], "--holdings")
+        if CASH in holdings:
+            if cash is not None:
+                raise click.UsageError("cash is given twice: a CASH row in --holdings and --cash")
+            cash = holdings.pop(CASH)
+    elif cash is not None:
+        raise click.UsageError("--cash needs --holdings (without holdings the book is all cash)")
+    cost: float | dict[str, float] = 0.0
+    if values["cost_bps"] is not None:
+        text = values["cost_bps"]
+        try:
+            cost = float(text)
+        except ValueError:
+            cost = _pairs(text, "--cost-bps", "AAPL=5,MSFT=20")
+    benchmark = None
+    if values["benchmark"] is not None:
+        benchmark = weights_argument(values["benchmark"], "--benchmark")
+    return RebalanceSpec(
+        holdings=holdings,
+        cash=cash or 0.0,
+        turnover=values["turnover"],
+        max_trade=values["max_trade"],
+        cost_bps=cost,
+        benchmark=benchmark,
+        max_tracking_error=values["max_te"],
+        value=values["value"],
+    )
