@@ -221,9 +221,10 @@ class CvxpySolver:
         self._time_limit_s = float(time_limit_s)
         self._options = {name.upper(): dict(opts) for name, opts in (options or {}).items()}
 
-    def solve(self, problem: Problem) -> Solution:
+    def solve(self, problem: Problem, chain: Sequence[str] | None = None) -> Solution:
+        """``chain``: this solve's own order of solvers instead of the configured one."""
         program, read = _program(problem)
-        return self.run(program, read)
+        return self.run(program, read, chain)
 
     def highest_return(self, universe: Universe, constraints: LinearConstraints) -> float:
         return lp_highest_return(universe.expected_returns, constraints)

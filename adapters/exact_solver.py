@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from adapters.frontier_solvers import CriticalLineFrontierSolver
 from adapters.highs_lp import highest_return as lp_highest_return
+from adapters.solver_defaults import TRADING_CHAIN
 from domain.linear import LinearConstraints
 from domain.model import Universe
 from domain.objectives import MaxSharpe, MinVariance, TargetReturn
@@ -38,6 +39,9 @@ class ExactFirstSolver:
                 target = objective.target_return
                 quick = self._exact.guessed(universe, lc, "target_return", target)
                 return quick or self._exact.prepare(universe, lc).at_return(target)
+        if self._exact_first and not problem.exact_fits:  # no chain named: trading terms go
+            # to the interior-point solver first
+            return self._fallback.solve(problem, TRADING_CHAIN)
         return self._fallback.solve(problem)
 
     def highest_return(self, universe: Universe, constraints: LinearConstraints) -> float:
