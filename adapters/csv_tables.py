@@ -51,12 +51,14 @@ def read_sector_map(path: Path) -> dict[str, str]:
     return {ticker: sector for _, (ticker, sector) in rows}
 
 
-def read_weights(path: Path) -> dict[str, float]:
-    """Weight by ticker from a ``ticker,weight`` CSV (decimals; a ``CASH`` row is the cash,
-    returned under that name for the caller to take out)."""
+def read_weights(path: Path, column: str = "weight") -> dict[str, float]:
+    """A number by ticker from a ``ticker,<column>`` CSV: weights (decimals) or shares; a
+    ``CASH`` row is the cash, returned under that name for the caller to take out."""
     header, rows = _rows(path, "ticker")
-    if len(header) != 2 or header[1].lower() != "weight":
-        raise ValidationError(f"{path.name} line 1: expected columns ticker,weight", path.name)
+    if len(header) != 2 or header[1].lower() != column:
+        raise ValidationError(
+            f"{path.name} line 1: expected columns ticker,{column}", field=path.name
+        )
     out: dict[str, float] = {}
     for line, (ticker, cell) in rows:
         try:
@@ -65,7 +67,7 @@ def read_weights(path: Path) -> dict[str, float]:
             value = math.nan
         if not ticker or not math.isfinite(value):
             raise ValidationError(
-                f"{path.name} line {line}: weight {cell!r} of {ticker!r} is not a number",
+                f"{path.name} line {line}: {column} {cell!r} of {ticker!r} is not a number",
                 field=path.name,
             )
         out[ticker] = value

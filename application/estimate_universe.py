@@ -18,6 +18,7 @@ from domain.estimation import (
 from domain.model import Universe
 from domain.ports import PriceSource, RiskEstimator
 from domain.returns import DEFAULT_MIN_OBSERVATIONS, ReturnsWindow, simple_returns
+from domain.types import FloatArray
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +58,11 @@ class EstimatedUniverse:
     @property
     def n_observations(self) -> int:
         return 0 if self.window is None else self.window.n_observations
+
+    @property
+    def last_prices(self) -> FloatArray | None:
+        """Closes on the window's last day (None for a caller's own model)."""
+        return None if self.window is None else self.window.last_prices
 
 
 class ModelSource(Protocol):

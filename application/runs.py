@@ -27,6 +27,7 @@ from domain.linear import compile_constraints
 from domain.model import Asset, Portfolio
 from domain.ports import PriceSource, RiskEstimator
 from domain.records import OptimizationRecord
+from domain.shares import ShareAllocator
 
 RunResult: TypeAlias = OptimizationResult | FrontierRun
 
@@ -75,7 +76,9 @@ class Runs:
         optimize: Callable[..., OptimizePortfolio] = OptimizePortfolio,
         frontier: Callable[..., ComputeFrontier] = ComputeFrontier,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        shares: ShareAllocator | None = None,
     ) -> None:
+        self._shares = shares
         self._store, self._files, self._estimator = store, files, estimator
         self._solvers, self._codec = solvers, codec
         self._optimize, self._frontier, self._new_id = optimize, frontier, new_id
@@ -122,7 +125,7 @@ class Runs:
         result: RunResult
         if isinstance(spec.task, Optimize):
             solver = self._solvers.single(spec.solver, cancel)
-            optimized = self._optimize(run.models, solver).execute(
+            optimized = self._optimize(run.models, solver, self._shares).execute(
                 OptimizePortfolioCommand(
                     portfolio=run.portfolio,
                     objective=spec.task.objective,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from domain.errors import InvalidConstraintError
+from domain.shares import AllocationMethod, ShareAllocation, check_prices
 from domain.types import FloatArray, frozen_array
 from domain.units import share
 
@@ -80,6 +81,13 @@ class RebalanceSpec:
     benchmark : weights by ticker (summing to 1) to measure tracking error and active share
         against; ``max_tracking_error`` caps the annualized tracking error (decimal).
     value : the book's value in currency, for the trades' notional amounts (optional).
+    shares : holdings as numbers of shares instead of weights, with ``cash_amount`` in
+        currency; valued at ``prices`` or the run's last closes, which then set the value.
+    prices : currency per share by ticker, over the run's last closes (an inline model has
+        none of its own).
+    whole_shares : also round the target into whole lots (``lot`` shares each: 1, or 0.01
+        for fractional shares; one number or by ticker) for the book's value, by ``allocation``
+        (``milp``: exact, ``greedy``: PyPortfolioOpt's rounding).
     """
 
     holdings: Mapping[str, float] = field(default_factory=dict)
@@ -90,12 +98,19 @@ class RebalanceSpec:
     benchmark: Mapping[str, float] | None = None
     max_tracking_error: float | None = None
     value: float | None = None
+    shares: Mapping[str, float] = field(default_factory=dict)
+    cash_amount: float = 0.0
+    prices: Mapping[str, float] = field(default_factory=dict)
+    whole_shares: bool = False
+    lot: float | Mapping[str, float] = 1.0
+    allocation: AllocationMethod = "milp"
 
     def __post_init__(self) -> None:
+        self._check_shares()
         cash = _finite(self.cash, "cash")
         if cash < 0:
             raise InvalidConstraintError(f"cash must be >= 0, got {cash:g}", field="cash")
-        if self.holdings or cash:  # none at all: the book is cash
+        if (self.holdings or cash) and not self.shares:  # none at all: the book is cash
             _weights(self.holdings, "holdings", cash)
         _decimal_cap(self.turnover, "turnover", "one-way turnover, half of sum |w - w0|")
         _decimal_cap(self.max_trade, "max_trade", "each asset's |w - w0|")
@@ -133,6 +148,53 @@ class RebalanceSpec:
                 f"value must be a positive amount of currency, got {self.value:g}", field="value"
             )
 
+    def _check_shares(self) -> None:
+        for name, values in (("shares", self.shares), ("prices", self.prices)):
+            for ticker, number in values.items():
+                _finite(number, name, f"{name}[{ticker}]")
+        if any(p <= 0 for p in self.prices.values()):
+            raise InvalidConstraintError("prices must be > 0 (currency per share)", field="prices")
+        if self.shares:
+            if self.holdings:
+                raise InvalidConstraintError(
+                    "give holdings as weights or as shares, not both", field="shares"
+                )
+            if self.cash:
+                raise InvalidConstraintError(
+                    "with holdings in shares the cash is an amount: give cash_amount, not "
+                    "cash (a weight)",
+                    field="cash",
+                )
+            if self.value is not None:
+                raise InvalidConstraintError(
+                    "a book given in shares is worth its shares at their prices plus "
+                    "cash_amount: give no value",
+                    field="value",
+                )
+        if _finite(self.cash_amount, "cash_amount") < 0:
+            raise InvalidConstraintError("cash_amount must be >= 0", field="cash_amount")
+        if self.cash_amount and not self.shares:
+            raise InvalidConstraintError(
+                "cash_amount goes with holdings in shares (with weights, give cash)",
+                field="cash_amount",
+            )
+        lots = self.lot.values() if isinstance(self.lot, Mapping) else [self.lot]
+        if not all(math.isfinite(x) and x > 0 for x in lots):
+            raise InvalidConstraintError("lot must be > 0 (shares per lot)", field="lot")
+        if self.allocation not in ("milp", "greedy"):
+            raise InvalidConstraintError(
+                f"allocation must be milp or greedy, got {self.allocation!r}", field="allocation"
+            )
+        if self.whole_shares and self.value is None and not self.shares:
+            raise InvalidConstraintError(
+                "whole shares need the book's value (value) or the holdings in shares",
+                field="value",
+            )
+
+    @property
+    def holds_something(self) -> bool:
+        return bool(self.holdings or self.cash or self.shares or self.cash_amount)
+
     @property
     def cash_weight(self) -> float:
         """The cash held: as given, or all of the book when no holdings are given."""
@@ -154,9 +216,15 @@ class Rebalance:
     benchmark: FloatArray | None
     max_tracking_error: float | None
     value: float | None
+    prices: FloatArray | None = None
+    """Currency per share (None when neither given nor read from prices)."""
+    held_shares: FloatArray | None = None
+    lots: FloatArray | None = None
+    """Shares per lot, when the target is to be rounded into whole lots."""
+    allocation: AllocationMethod = "milp"
 
     def __post_init__(self) -> None:
-        for name in ("holdings", "costs", "benchmark"):
+        for name in ("holdings", "costs", "benchmark", "prices", "held_shares", "lots"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, frozen_array(value))
@@ -194,44 +262,91 @@ def _known(values: Mapping[str, float], index: Mapping[str, int], field: str) ->
         )
 
 
-def compile_rebalance(tickers: Sequence[str], spec: RebalanceSpec, long_only: bool) -> Rebalance:
+def _by_ticker(
+    values: Mapping[str, float], index: Mapping[str, int], field: str, fill: float = 0.0
+) -> FloatArray:
+    _known(values, index, field)
+    out = np.full(len(index), fill)
+    for ticker, number in values.items():
+        out[index[ticker]] = float(number)
+    return out
+
+
+def compile_rebalance(
+    tickers: Sequence[str],
+    spec: RebalanceSpec,
+    long_only: bool,
+    last_prices: FloatArray | None = None,
+) -> Rebalance:
     """Align ``spec`` to ``tickers``; a ticker it names that the run lacks, or a short holding
-    in a long-only book, is an error naming the field."""
+    in a long-only book, is an error naming the field. ``last_prices``: the run's closes on
+    its last day (currency per share), under the spec's own ``prices``."""
     index = {t: i for i, t in enumerate(tickers)}
-    n = len(tickers)
-    _known(spec.holdings, index, "holdings")
-    holdings = np.zeros(n)
-    for ticker, weight in spec.holdings.items():
-        holdings[index[ticker]] = weight
+    prices = None if last_prices is None else np.array(last_prices, dtype=float)
+    if spec.prices:
+        given = _by_ticker(spec.prices, index, "prices", math.nan)
+        prices = given if prices is None else np.where(np.isnan(given), prices, given)
+    cash, value, held_shares = spec.cash_weight, spec.value, None
+    if spec.shares:
+        held_shares = _by_ticker(spec.shares, index, "shares")
+        if long_only and np.any(held_shares < 0):
+            ticker = tickers[int(np.argmin(held_shares))]
+            raise InvalidConstraintError(
+                f"shares: {ticker} is held short ({held_shares.min():g} shares) but the "
+                "portfolio is long-only; allow shorts or correct the holding",
+                field="shares",
+            )
+        if prices is None:
+            prices = np.full(len(index), math.nan)
+        check_prices(prices, tuple(tickers), held_shares != 0)
+        worth = np.where(held_shares != 0, held_shares * np.nan_to_num(prices), 0.0)
+        value = float(worth.sum()) + float(spec.cash_amount)
+        if value <= 0:
+            raise InvalidConstraintError(
+                "the shares held are worth nothing at these prices and there is no cash",
+                field="shares",
+            )
+        holdings, cash = worth / value, float(spec.cash_amount) / value
+    else:
+        holdings = _by_ticker(spec.holdings, index, "holdings")
     if long_only and np.any(holdings < 0):
         ticker = tickers[int(np.argmin(holdings))]
+        field = "shares" if spec.shares else "holdings"
         raise InvalidConstraintError(
-            f"holdings: {ticker} is held short ({share(float(holdings.min()), 6)}) but the "
+            f"{field}: {ticker} is held short ({share(float(holdings.min()), 6)}) but the "
             "portfolio is long-only; allow shorts or correct the holding",
-            field="holdings",
+            field=field,
         )
-    costs = np.zeros(n)
     if isinstance(spec.cost_bps, Mapping):
-        _known(spec.cost_bps, index, "cost_bps")
-        for ticker, bps in spec.cost_bps.items():
-            costs[index[ticker]] = float(bps) / 10_000.0
+        costs = _by_ticker(spec.cost_bps, index, "cost_bps") / 10_000.0
     else:
-        costs[:] = float(spec.cost_bps) / 10_000.0
+        costs = np.full(len(index), float(spec.cost_bps) / 10_000.0)
     benchmark = None
     if spec.benchmark is not None:
-        _known(spec.benchmark, index, "benchmark")
-        benchmark = np.zeros(n)
-        for ticker, weight in spec.benchmark.items():
-            benchmark[index[ticker]] = weight
+        benchmark = _by_ticker(spec.benchmark, index, "benchmark")
+    lots = None
+    if spec.whole_shares:
+        if prices is None:
+            prices = np.full(len(index), math.nan)
+        check_prices(prices, tuple(tickers), np.ones(len(index), dtype=bool))
+        lots = (
+            _by_ticker(spec.lot, index, "lot", 1.0)
+            if isinstance(spec.lot, Mapping)
+            else np.full(len(index), float(spec.lot))
+        )
     return Rebalance(
         holdings,
-        spec.cash_weight,
+        cash,
         spec.turnover,
         spec.max_trade,
         costs,
         benchmark,
         spec.max_tracking_error,
-        spec.value,
+        value,
+        prices,
+        held_shares,
+        lots,
+        spec.allocation,
     )
 
 
@@ -262,6 +377,10 @@ class RebalanceReport:
     active_share: float | None
     trades: tuple[Trade, ...]
     cash_from: float
+    shares: ShareAllocation | None = None
+    """The target in whole lots, when asked for."""
+    rounding_tracking_error: float | None = None
+    """Annualized tracking error of the whole-lot portfolio against the target weights."""
 
 
 def rebalance_report(

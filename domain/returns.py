@@ -36,6 +36,9 @@ class ReturnsWindow:
     start: dt.date
     end: dt.date
     warnings: tuple[str, ...] = ()
+    last_prices: FloatArray | None = None
+    """Each asset's close on ``end`` (currency per share): what holdings in shares are valued
+    at and what whole shares are bought at."""
 
     @property
     def n_observations(self) -> int:
@@ -117,5 +120,10 @@ def simple_returns(
             field="prices",
         )
     return ReturnsWindow(
-        history.tickers, frozen_array(returns), dates[0], dates[-1], tuple(warnings)
+        history.tickers,
+        frozen_array(returns),
+        dates[0],
+        dates[-1],
+        tuple(warnings),
+        frozen_array(kept[-1]),
     )

@@ -114,6 +114,13 @@ def _cvxpy_frontier(*args):
     return CvxpyFrontierSolver(*args)
 
 
+def _share_allocator():
+    """HiGHS's MILP for whole shares (highspy is imported when it first solves)."""
+    from adapters.highs_shares import HighsShareAllocator
+
+    return HighsShareAllocator()
+
+
 def _estimator():
     from adapters.shrinkage_risk import ShrinkageRiskEstimator
 
@@ -168,8 +175,14 @@ class Container(containers.DeclarativeContainer):
     solvers = providers.Factory(
         ProvidedSolvers, single=solver.provider, frontier=frontier_solver.provider
     )
+    shares = providers.Singleton(_share_allocator)
     runs = providers.Factory(
-        Runs, files=price_files, estimator=estimator, solvers=solvers, codec=codec
+        Runs,
+        files=price_files,
+        estimator=estimator,
+        solvers=solvers,
+        codec=codec,
+        shares=shares,
     )
 
 

@@ -2,13 +2,14 @@
 trading, and what the result reports about the trades. Weights are decimals of the book's
 value; ``cost_bps`` is in basis points, as its name says."""
 
-from collections.abc import Mapping
-from typing import Annotated
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Literal
 
 import msgspec
 
 from adapters.documents.constraints import Document
 from domain.rebalance import RebalanceReport, RebalanceSpec
+from domain.shares import ShareAllocation
 
 
 class RebalanceDocument(Document):
@@ -17,7 +18,11 @@ class RebalanceDocument(Document):
     ``max_trade``: cap on each asset's |w - w0|. ``cost_bps``: one-off cost per unit traded in
     basis points, one number or by ticker; charged against one year's expected return.
     ``benchmark``: weights by ticker summing to 1; ``max_tracking_error``: cap on the annualized
-    tracking error against it. ``value``: the book's value, for the trades' notional."""
+    tracking error against it. ``value``: the book's value, for the trades' notional.
+    ``shares`` (with ``cash_amount`` in currency): the holdings as numbers of shares, valued
+    at ``prices`` or the run's last closes. ``whole_shares``: also round the target into lots
+    of ``lot`` shares (1: whole shares; one number or by ticker) by ``allocation`` (``milp``,
+    exact; ``greedy``)."""
 
     holdings: dict[str, float] = msgspec.field(default_factory=dict)
     cash: float = 0.0
@@ -27,6 +32,12 @@ class RebalanceDocument(Document):
     benchmark: dict[str, float] | None = None
     max_tracking_error: float | None = None
     value: Annotated[float, msgspec.Meta(gt=0)] | None = None
+    shares: dict[str, float] = msgspec.field(default_factory=dict)
+    cash_amount: float = 0.0
+    prices: dict[str, float] = msgspec.field(default_factory=dict)
+    whole_shares: bool = False
+    lot: float | dict[str, float] = 1.0
+    allocation: Literal["milp", "greedy"] = "milp"
 
 
 def to_rebalance(doc: RebalanceDocument) -> RebalanceSpec:
@@ -39,6 +50,12 @@ def to_rebalance(doc: RebalanceDocument) -> RebalanceSpec:
         benchmark=None if doc.benchmark is None else dict(doc.benchmark),
         max_tracking_error=doc.max_tracking_error,
         value=doc.value,
+        shares=dict(doc.shares),
+        cash_amount=doc.cash_amount,
+        prices=dict(doc.prices),
+        whole_shares=doc.whole_shares,
+        lot=doc.lot if not isinstance(doc.lot, dict) else dict(doc.lot),
+        allocation=doc.allocation,
     )
 
 
@@ -53,6 +70,12 @@ def rebalance_document(spec: RebalanceSpec) -> RebalanceDocument:
         benchmark=None if spec.benchmark is None else dict(spec.benchmark),
         max_tracking_error=spec.max_tracking_error,
         value=spec.value,
+        shares=dict(spec.shares),
+        cash_amount=spec.cash_amount,
+        prices=dict(spec.prices),
+        whole_shares=spec.whole_shares,
+        lot=dict(spec.lot) if isinstance(spec.lot, Mapping) else float(spec.lot),
+        allocation=spec.allocation,
     )
 
 
@@ -70,6 +93,70 @@ class TradeBody(msgspec.Struct, kw_only=True):
     notional: float | None = None
 
 
+class ShareRowBody(msgspec.Struct, kw_only=True):
+    """One asset in whole lots: its ``price`` and ``lot`` (shares), the shares ``held`` (null
+    when the book was given in weights), the ``target`` shares, the ``trade`` (target - held)
+    and its ``notional``, and the ``weight`` the target shares are of the book."""
+
+    ticker: str
+    price: float
+    lot: float
+    held: float | None
+    target: float
+    trade: float | None
+    notional: float | None
+    weight: float
+
+
+class SharesBody(msgspec.Struct, kw_only=True):
+    """The target in whole lots for a book worth ``value``: ``leftover`` cash, the allocation
+    error ``rmse`` (PyPortfolioOpt's), the annualized ``tracking_error`` of the rounded
+    portfolio against the target weights, the ``method`` and the MILP's ``status`` and
+    ``gap``; ``rows`` every asset held or to hold."""
+
+    method: str
+    status: str
+    gap: float | None
+    value: float
+    leftover: float
+    rmse: float
+    tracking_error: float | None
+    rows: list[ShareRowBody]
+
+    @classmethod
+    def from_domain(
+        cls, tickers: Sequence[str], a: ShareAllocation, te: float | None
+    ) -> "SharesBody":
+        rows = []
+        for i, ticker in enumerate(tickers):
+            held = None if a.held is None else float(a.held[i])
+            if a.shares[i] == 0 and not held:
+                continue
+            trade = None if held is None else float(a.shares[i]) - held
+            rows.append(
+                ShareRowBody(
+                    ticker=ticker,
+                    price=float(a.prices[i]),
+                    lot=float(a.lots[i]),
+                    held=held,
+                    target=float(a.shares[i]),
+                    trade=trade,
+                    notional=None if trade is None else trade * float(a.prices[i]),
+                    weight=float(a.weights[i]),
+                )
+            )
+        return cls(
+            method=a.method,
+            status=a.status,
+            gap=a.gap,
+            value=a.value,
+            leftover=a.leftover,
+            rmse=a.rmse,
+            tracking_error=te,
+            rows=rows,
+        )
+
+
 class RebalanceBody(msgspec.Struct, kw_only=True):
     """What trading to the target comes to: one-way ``turnover`` (cash included), the one-off
     ``cost`` (decimal of the book), ``expected_return_net`` (annualized expected return less
@@ -84,9 +171,11 @@ class RebalanceBody(msgspec.Struct, kw_only=True):
     active_share: float | None
     cash_from: float
     trades: list[TradeBody]
+    shares: SharesBody | None = None
+    """The target in whole lots (``whole_shares``)."""
 
     @classmethod
-    def from_domain(cls, report: RebalanceReport) -> "RebalanceBody":
+    def from_domain(cls, report: RebalanceReport, tickers: Sequence[str]) -> "RebalanceBody":
         return cls(
             turnover=report.turnover,
             cost=report.cost,
@@ -106,4 +195,7 @@ class RebalanceBody(msgspec.Struct, kw_only=True):
                 )
                 for t in report.trades
             ],
+            shares=None
+            if report.shares is None
+            else SharesBody.from_domain(tickers, report.shares, report.rounding_tracking_error),
         )

@@ -91,7 +91,9 @@ class OptimizationResponse(msgspec.Struct, kw_only=True):
             window=_window(result.start, result.end, result.n_observations),
             duration_ms=round(result.duration_ms, 3),
             optimization_id=optimization_id,
-            rebalance=None if a.rebalance is None else RebalanceBody.from_domain(a.rebalance),
+            rebalance=None
+            if a.rebalance is None
+            else RebalanceBody.from_domain(a.rebalance, a.tickers),
         )
 
 

@@ -39,9 +39,45 @@ REBALANCE_OPTIONS = [
         "--max-te", type=float, help="Cap on annualized tracking error vs --benchmark (decimal)."
     ),
     click.option("--value", type=float, help="The book's value in currency, for trade notionals."),
+    click.option(
+        "--shares",
+        "held_shares",
+        metavar="FILE|A=10,B=5",
+        help="Holdings as numbers of shares (ticker,shares CSV or A=10,B=5), valued at the last "
+        "closes; a CASH row (or --cash-amount) is cash in currency. Instead of --holdings.",
+    ),
+    click.option("--cash-amount", type=float, help="Cash held in currency (with --shares)."),
+    click.option(
+        "--whole-shares",
+        is_flag=True,
+        help="Also round the target into whole shares (lots of --lot) for the book's value.",
+    ),
+    click.option(
+        "--lot", metavar="N|A=10,B=1", help="Shares per lot (0.01: fractional shares); default 1."
+    ),
+    click.option(
+        "--allocation",
+        type=click.Choice(["milp", "greedy"]),
+        default="milp",
+        show_default=True,
+        help="Whole shares by an exact MILP (HiGHS) or PyPortfolioOpt's greedy rounding.",
+    ),
 ]
 
-NAMES = ("holdings", "cash", "turnover", "max_trade", "cost_bps", "benchmark", "max_te", "value")
+NAMES = (
+    "holdings",
+    "cash",
+    "turnover",
+    "max_trade",
+    "cost_bps",
+    "benchmark",
+    "max_te",
+    "value",
+    "held_shares",
+    "cash_amount",
+    "whole_shares",
+    "lot",
+)
 
 
 def rebalance_options(command):
@@ -65,31 +101,39 @@ def _pairs(text: str, option: str, example: str) -> dict[str, float]:
     return out
 
 
-def weights_argument(text: str, option: str) -> dict[str, float]:
-    """``FILE`` (ticker,weight) if it is one, else ``A=0.3,B=0.7``."""
+def weights_argument(text: str, option: str, column: str = "weight") -> dict[str, float]:
+    """``FILE`` (ticker,<column>) if it is one, else ``A=0.3,B=0.7``."""
     path = Path(text)
     if "=" not in text and (path.exists() or path.suffix.lower() == ".csv"):
         from adapters.csv_tables import read_weights
 
         if not path.exists():
             raise click.BadParameter(f"{text!r}: no such file", param_hint=option)
-        return read_weights(path)
-    return _pairs(text, option, "AAPL=0.3,MSFT=0.7")
+        return read_weights(path, column)
+    return _pairs(text, option, "AAPL=0.3,MSFT=0.7" if column == "weight" else "AAPL=10,MSFT=5")
+
+
+def _take_cash(rows: dict[str, float], given: float | None, option: str, cash: str):
+    """A CASH row of ``rows`` taken out as the cash (``given`` by ``cash`` otherwise)."""
+    if CASH not in rows:
+        return given
+    if given is not None:
+        raise click.UsageError(f"cash is given twice: a CASH row in {option} and {cash}")
+    return rows.pop(CASH)
 
 
 def rebalance_from(opts: dict[str, Any]) -> RebalanceSpec | None:
     """The rebalance the options describe (None when none of them is given)."""
     values = {name: opts.pop(name, None) for name in NAMES}
+    method = opts.pop("allocation", "milp")
+    values["whole_shares"] = values["whole_shares"] or None  # a flag off is not given
     if all(v is None for v in values.values()):
         return None
     holdings: dict[str, float] = {}
     cash = values["cash"]
     if values["holdings"] is not None:
         holdings = weights_argument(values["holdings"], "--holdings")
-        if CASH in holdings:
-            if cash is not None:
-                raise click.UsageError("cash is given twice: a CASH row in --holdings and --cash")
-            cash = holdings.pop(CASH)
+        cash = _take_cash(holdings, cash, "--holdings", "--cash")
     elif cash is not None:
         raise click.UsageError("--cash needs --holdings (without holdings the book is all cash)")
     cost: float | dict[str, float] = 0.0
@@ -102,6 +146,17 @@ def rebalance_from(opts: dict[str, Any]) -> RebalanceSpec | None:
     benchmark = None
     if values["benchmark"] is not None:
         benchmark = weights_argument(values["benchmark"], "--benchmark")
+    shares: dict[str, float] = {}
+    cash_amount = values["cash_amount"]
+    if values["held_shares"] is not None:
+        shares = weights_argument(values["held_shares"], "--shares", "shares")
+        cash_amount = _take_cash(shares, cash_amount, "--shares", "--cash-amount")
+    lot: float | dict[str, float] = 1.0
+    if values["lot"] is not None:
+        try:
+            lot = float(values["lot"])
+        except ValueError:
+            lot = _pairs(values["lot"], "--lot", "AAPL=10,MSFT=1")
     return RebalanceSpec(
         holdings=holdings,
         cash=cash or 0.0,
@@ -111,4 +166,9 @@ def rebalance_from(opts: dict[str, Any]) -> RebalanceSpec | None:
         benchmark=benchmark,
         max_tracking_error=values["max_te"],
         value=values["value"],
+        shares=shares,
+        cash_amount=cash_amount or 0.0,
+        whole_shares=bool(values["whole_shares"]),
+        lot=lot,
+        allocation=method,
     )

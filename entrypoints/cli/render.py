@@ -6,7 +6,7 @@ import msgspec
 from rich.console import Console
 from rich.table import Table
 
-from adapters.documents.rebalance import RebalanceBody
+from adapters.documents.rebalance import RebalanceBody, SharesBody
 from adapters.documents.results import FrontierPointBody, FrontierResponse, OptimizationResponse
 
 
@@ -87,6 +87,31 @@ def _print_rebalance(doc: OptimizationResponse, r: RebalanceBody, console: Conso
         )
     console.print(line)
     _print_metrics(doc, console)
+    if r.shares is not None:
+        _print_shares(r.shares, console)
+
+
+def _print_shares(s: SharesBody, console: Console) -> None:
+    """The target in whole lots: shares held, to hold and to trade, at which price."""
+    held = any(row.held is not None for row in s.rows)
+    table = Table(title=f"Whole shares ({s.method}, {s.status}) for {s.value:,.2f}")
+    columns = ["Ticker", "Price", *(["Held"] if held else []), "Target", "Weight"]
+    columns += ["Trade", "Notional"] if held else []
+    for name in columns:
+        table.add_column(name, justify="left" if name == "Ticker" else "right")
+    for row in sorted(s.rows, key=lambda x: -x.weight):
+        cells = [row.ticker, f"{row.price:,.2f}"]
+        cells += [f"{row.held:g}"] if held and row.held is not None else [""] if held else []
+        cells += [f"{row.target:g}", _pct(row.weight)]
+        if held:
+            cells += [
+                "" if not row.trade else f"{row.trade:+g}",
+                "" if not row.trade or row.notional is None else f"{row.notional:+,.2f}",
+            ]
+        table.add_row(*cells)
+    console.print(table)
+    te = "" if s.tracking_error is None else f"   tracking error vs target {_pct(s.tracking_error)}"
+    console.print(f"Cash left {s.leftover:,.2f}   allocation error (RMSE) {s.rmse:.6f}{te}")
 
 
 def _num(x: float | None, pct: bool = True) -> str:

@@ -171,3 +171,107 @@ def test_cli_rebalance_table_and_json(market, tmp_path) -> None:
 )
 def test_cli_bad_rebalance_exits_2_in_one_line(market, args, message) -> None:
     assert message in cli_error("optimize", str(market.prices), "--no-save", *args)
+
+
+def test_http_shares_held_and_whole_shares_to_trade(client, market) -> None:
+    t = list(market.tickers)
+    body = {
+        "tickers": t,
+        "constraints": {"max_weight": 0.5},
+        "rebalance": {
+            "shares": {t[0]: 100, t[1]: 40},
+            "cash_amount": 2500.0,
+            "whole_shares": True,
+            "turnover": 0.6,
+        },
+    }
+    r = client.post("/api/optimize/portfolio", json=body)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    shares = doc["rebalance"]["shares"]
+    assert shares["method"] == "milp" and shares["status"] == "optimal"
+    rows = {row["ticker"]: row for row in shares["rows"]}
+    assert rows[t[0]]["held"] == 100 and rows[t[1]]["held"] == 40
+    worth = sum(row["held"] * row["price"] for row in rows.values())
+    assert shares["value"] == pytest.approx(worth + 2500.0)  # valued at the last closes
+    spent = sum(row["target"] * row["price"] for row in rows.values())
+    assert spent + shares["leftover"] == pytest.approx(shares["value"])
+    for row in rows.values():
+        assert row["target"] == int(row["target"]) and row["trade"] == row["target"] - row["held"]
+        assert row["notional"] == pytest.approx(row["trade"] * row["price"])
+    assert doc["rebalance"]["cash_from"] == pytest.approx(2500.0 / shares["value"])
+    assert 0 <= shares["tracking_error"] < 0.05 and shares["rmse"] < 0.05
+    # an inline model has no prices of its own: they are given
+    inline = {
+        "inline": {
+            "tickers": ["A", "B"],
+            "expected_returns": [0.08, 0.05],
+            "covariance": [[0.04, 0.01], [0.01, 0.02]],
+        },
+        "rebalance": {"whole_shares": True, "value": 1000, "prices": {"A": 33.0, "B": 7.5}},
+    }
+    doc = client.post("/api/optimize/portfolio", json=inline).json()
+    assert doc["rebalance"]["shares"]["leftover"] < 33.0
+    missing = client.post(
+        "/api/optimize/portfolio",
+        json={**inline, "rebalance": {"whole_shares": True, "value": 1000, "prices": {"A": 3}}},
+    )
+    assert missing.status_code == 422 and missing.json()["field"] == "prices"
+    assert "no positive price for B" in missing.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("rebalance", "field", "detail"),
+    [
+        ({"shares": {"TEC01": 5}, "holdings": {"TEC01": 1.0}}, "shares", "not both"),
+        ({"shares": {"TEC01": 5}, "cash": 0.1}, "cash", "give cash_amount"),
+        ({"shares": {"TEC01": 5}, "value": 10}, "value", "give no value"),
+        ({"whole_shares": True}, "value", "whole shares need the book's value"),
+        ({"whole_shares": True, "value": 1000, "lot": 0}, "lot", "lot must be > 0"),
+        ({"shares": {"TEC01": -5}}, "shares", "held short"),
+        ({"cash_amount": 100}, "cash_amount", "goes with holdings in shares"),
+        ({"prices": {"TEC01": -1}}, "prices", "prices must be > 0"),
+    ],
+)
+def test_http_bad_shares_name_the_field(client, market, rebalance, field, detail) -> None:
+    body = {"tickers": list(market.tickers), "rebalance": rebalance}
+    r = client.post("/api/optimize/portfolio", json=body)
+    assert r.status_code in (400, 422), r.text
+    assert r.json()["field"] == field and detail in r.json()["detail"], r.json()
+
+
+def test_cli_shares_and_whole_shares(market, tmp_path) -> None:
+    t = market.tickers
+    held = tmp_path / "shares.csv"
+    held.write_text(f"ticker,shares\n{t[0]},50\n{t[2]},20\nCASH,1000\n")
+    code, out, err = market.cli(
+        "optimize", str(market.prices), "--no-save", "--shares", str(held), "--whole-shares"
+    )
+    assert code == 0, err
+    assert "Whole shares (milp, optimal) for" in out
+    header = next(line for line in out.splitlines() if "Held" in line)
+    for column in ("Price", "Held", "Target", "Weight", "Trade", "Notional"):
+        assert column in header
+    assert "allocation error (RMSE)" in out and "Cash left" in out
+    doc = market.cli_json(
+        "optimize",
+        str(market.prices),
+        "--no-save",
+        "--whole-shares",
+        "--value",
+        "5000",
+        "--allocation",
+        "greedy",
+        "--lot",
+        "0.5",
+    )
+    shares = doc["rebalance"]["shares"]
+    assert shares["method"] == "greedy" and shares["value"] == 5000
+    assert all((row["target"] * 2) == int(row["target"] * 2) for row in shares["rows"])
+    for args, message in [
+        (["--whole-shares"], "whole shares need the book's value"),
+        (["--shares", f"{t[0]}=x"], "expected TICKER=NUMBER, e.g. AAPL=10,MSFT=5"),
+        (["--shares", str(held), "--cash-amount", "5"], "cash is given twice"),
+        (["--lot", "A=x", "--whole-shares", "--value", "9"], "expected TICKER=NUMBER"),
+    ]:
+        assert message in cli_error("optimize", str(market.prices), "--no-save", *args), args
