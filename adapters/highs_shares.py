@@ -26,7 +26,9 @@ class HighsShareAllocator:
         lp.num_col_, lp.num_row_ = 2 * n, 2 * n + 1
         lp.col_cost_ = np.concatenate([-lot_values, np.ones(n)])
         lp.col_lower_ = np.zeros(2 * n)
-        lp.col_upper_ = np.concatenate([np.floor(1.0 / lot_values + 1e-12), np.full(n, inf)])
+        with np.errstate(divide="ignore"):  # a lot worth nothing next to the book: no cap
+            most = np.minimum(np.floor(1.0 / lot_values + 1e-12), inf)
+        lp.col_upper_ = np.concatenate([most, np.full(n, inf)])
         lp.row_lower_ = np.concatenate([weights, -weights, [-inf]])
         lp.row_upper_ = np.concatenate([np.full(2 * n, inf), [1.0]])
         eye = np.eye(n)

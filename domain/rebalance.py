@@ -299,8 +299,16 @@ def compile_rebalance(
         if prices is None:
             prices = np.full(len(index), math.nan)
         check_prices(prices, tuple(tickers), held_shares != 0)
-        worth = np.where(held_shares != 0, held_shares * np.nan_to_num(prices), 0.0)
-        value = float(worth.sum()) + float(spec.cash_amount)
+        with np.errstate(over="ignore"):
+            worth = np.where(held_shares != 0, held_shares * np.nan_to_num(prices), 0.0)
+        with np.errstate(over="ignore"):
+            value = float(worth.sum()) + float(spec.cash_amount)
+        if not math.isfinite(value):
+            raise InvalidConstraintError(
+                "shares: the holdings' value overflows at these prices; check the numbers of "
+                "shares and the prices",
+                field="shares",
+            )
         if value <= 0:
             raise InvalidConstraintError(
                 "the shares held are worth nothing at these prices and there is no cash",

@@ -231,6 +231,7 @@ def test_http_shares_held_and_whole_shares_to_trade(client, market) -> None:
         ({"shares": {"TEC01": -5}}, "shares", "held short"),
         ({"cash_amount": 100}, "cash_amount", "goes with holdings in shares"),
         ({"prices": {"TEC01": -1}}, "prices", "prices must be > 0"),
+        ({"shares": {"TEC01": 1e308}}, "shares", "value overflows"),
     ],
 )
 def test_http_bad_shares_name_the_field(client, market, rebalance, field, detail) -> None:
