@@ -10,6 +10,7 @@ defaults (OSQP's 1e-5 would leave weights off by ~1e-4), because pfopt promises 
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 import cvxpy as cp
 import numpy as np
@@ -57,7 +58,11 @@ _OPTIONS: dict[str, Callable[[float], dict[str, object]]] = {
     },
     "ECOS": lambda _t: {"abstol": 1e-10, "reltol": 1e-10, "feastol": 1e-10, "max_iters": 500},
     "SCS": lambda t: {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000, "time_limit_secs": t},
+    "SCIP": lambda t: {"scip_params": {"limits/time": max(t, 0.01)}},
 }
+MIP_CHAIN = ("SCIP",)
+"""Position rules (a minimum position, at most K names, a fee per traded name) are binary
+variables: SCIP solves the mixed-integer (conic) program and states its gap."""
 
 
 def tolerance_options(tolerance: float) -> dict[str, dict[str, object]]:
@@ -128,7 +133,25 @@ def _trading(
     if rebalance.max_trade is not None:
         out.append(cp.abs(trade) <= rebalance.max_trade * scale)
     cost = rebalance.costs @ cp.abs(trade) if rebalance.has_costs else 0.0
+    if rebalance.fee > 0:  # t_i = 1 for a traded name; a weight moves by at most 2
+        traded = cp.Variable(w.shape[0], boolean=True)
+        out.append(cp.abs(trade) <= 2 * traded)
+        cost = cost + rebalance.fee * cp.sum(traded)
     return out, cost
+
+
+def _positions(rebalance: Rebalance | None, lc: LinearConstraints, w: cp.Variable) -> list:
+    """z_i = 1 for a held name (long-only): w_i <= u_i z_i, w_i >= m z_i, sum z <= K."""
+    if rebalance is None or (rebalance.min_position is None and rebalance.max_names is None):
+        return []
+    held = cp.Variable(w.shape[0], boolean=True)
+    upper = np.minimum(np.where(np.isfinite(lc.upper), lc.upper, 1.0), 1.0)
+    out = [w <= cp.multiply(upper, held)]
+    if rebalance.min_position is not None:
+        out.append(w >= rebalance.min_position * held)
+    if rebalance.max_names is not None:
+        out.append(cp.sum(held) <= rebalance.max_names)
+    return out
 
 
 def _tracking(universe: Universe, rebalance: Rebalance | None, w: cp.Variable, scale) -> list:
@@ -149,6 +172,7 @@ def _program(problem: Problem) -> tuple[cp.Problem, Callable[[], FloatArray]]:
     risk = variance_expression(universe, w)
     trading, cost = _trading(rebalance, w, 1.0)
     base = [*constraint_list(lc, w, 1.0), *trading, *_tracking(universe, rebalance, w, 1.0)]
+    base += _positions(rebalance, lc, w)
     match objective:
         case MinVariance():
             program = cp.Problem(cp.Minimize(risk), base)
@@ -173,6 +197,14 @@ def _program(problem: Problem) -> tuple[cp.Problem, Callable[[], FloatArray]]:
                 raise ValidationError("min_turnover needs holdings", field="holdings")
             moved = cp.sum(cp.abs(w - rebalance.holdings))
             program = cp.Problem(cp.Minimize(moved), base)
+        case MaxSharpe(risk_free_rate=rf) if rebalance is not None and rebalance.has_positions:
+            # binaries do not survive the homogenization below (w <= u z with w = y / kappa):
+            # Dinkelbach's method maximizes excess - lam * volatility for a fixed lam instead
+            lam = cp.Parameter(nonneg=True)
+            excess = (mu - rf) @ w - cost
+            program = cp.Problem(
+                cp.Maximize(excess - lam * _volatility_expression(universe, w)), base
+            )
         case MaxSharpe(risk_free_rate=rf):
             # Cornuejols & Tutuncu: with y = kappa * w and (mu - rf)'y = 1, maximizing the Sharpe
             # ratio is minimizing y'Sy, a convex QP; every constraint is scaled by kappa >= 0.
@@ -224,7 +256,52 @@ class CvxpySolver:
     def solve(self, problem: Problem, chain: Sequence[str] | None = None) -> Solution:
         """``chain``: this solve's own order of solvers instead of the configured one."""
         program, read = _program(problem)
-        return self.run(program, read, chain)
+        r = problem.rebalance
+        if r is None or not r.has_positions:
+            return self.run(program, read, chain)
+        if isinstance(problem.objective, MaxSharpe):
+            return self._dinkelbach(problem, program, read)
+        return self._with_gap(self.run(program, read, MIP_CHAIN), program)
+
+    @staticmethod
+    def _with_gap(solution: Solution, program: cp.Problem) -> Solution:
+        model = (program.solver_stats.extra_stats or {}).get("model")
+        gap = None if model is None else float(model.getGap())
+        return replace(solution, gap=gap)
+
+    def _dinkelbach(self, problem: Problem, program: cp.Problem, read) -> Solution:
+        """Max net Sharpe under position rules: lam_0 = 0, then lam_{k+1} = the Sharpe ratio
+        of the answer for lam_k, until excess - lam * volatility reaches 0 (within 1e-10):
+        each step a mixed-integer conic program, the ratio rises every step."""
+        universe, objective = problem.universe, problem.objective
+        r = problem.rebalance
+        assert isinstance(objective, MaxSharpe) and r is not None
+        lam = next(p for p in program.parameters())
+        lam.value = 0.0
+        deadline = time.monotonic() + self._time_limit_s
+        best: Solution | None = None
+        for _ in range(50):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 and best is not None:
+                break
+            solver = CvxpySolver(MIP_CHAIN, max(remaining, 0.01), self._options)
+            answer = self._with_gap(solver.run(program, read), program)
+            w = answer.weights
+            excess = float((universe.expected_returns - objective.risk_free_rate) @ w)
+            excess -= r.cost_of(w)
+            volatility = float(np.sqrt(max(universe.portfolio_variance(w), 0.0)))
+            if volatility <= 0 or excess <= 0:
+                raise InfeasibleError(
+                    "no portfolio under these position rules earns more than the risk-free "
+                    "rate net of costs",
+                    field="risk_free_rate",
+                )
+            best = answer
+            if excess - float(lam.value) * volatility <= 1e-10 * max(1.0, abs(excess)):
+                break
+            lam.value = excess / volatility
+        assert best is not None
+        return best
 
     def highest_return(self, universe: Universe, constraints: LinearConstraints) -> float:
         return lp_highest_return(universe.expected_returns, constraints)

@@ -11,7 +11,7 @@ import numpy as np
 
 from application.riskless import riskless_error, singular
 from domain.cleaning import clean_weights
-from domain.errors import InfeasibleError
+from domain.errors import DomainError, InfeasibleError
 from domain.feasibility import precheck
 from domain.linear import LinearConstraints
 from domain.metrics import PortfolioMetrics, universe_metrics
@@ -27,7 +27,7 @@ from domain.objectives import (
     check_rate,
 )
 from domain.ports import Solver
-from domain.problem import Problem, SolverAttempt, SolveStatus
+from domain.problem import Problem, Solution, SolverAttempt, SolveStatus
 from domain.rebalance import Rebalance, RebalanceReport, rebalance_report
 from domain.types import FloatArray
 from domain.units import share
@@ -105,12 +105,54 @@ def _solve(solver: Solver, problem: Problem):
         ) from None
 
 
+def _polish(solver: Solver, problem: Problem, found: Solution) -> Solution:
+    """The mixed-integer answer chose which names to hold and trade; the continuous problem on
+    that choice is solved again exactly (the exact engine where no trading term is left): a
+    branch-and-bound solver stops at its own feasibility tolerance (1e-6), the polished answer
+    at the engine's. The choice is kept as it is: held names stay at or above the minimum
+    position, the others at 0, untraded names at their holdings."""
+    r, lc = problem.rebalance, problem.constraints
+    assert r is not None
+    w = found.weights
+    lower, upper = lc.lower.copy(), lc.upper.copy()
+    if r.min_position is not None or r.max_names is not None:
+        out = np.abs(w) <= 1e-7
+        lower[out], upper[out] = 0.0, 0.0
+        if r.min_position is not None:
+            lower[~out] = np.maximum(lower[~out], r.min_position)
+    if r.fee > 0:
+        still = np.abs(w - r.holdings) <= 1e-7
+        lower[still] = upper[still] = r.holdings[still]
+    fixed = replace(r, min_position=None, max_names=None, fee=0.0)
+    narrowed = replace(lc, lower=lower, upper=upper)
+    try:
+        polished = solver.solve(Problem(problem.universe, narrowed, problem.objective, fixed))
+    except DomainError:  # the MIP's answer stands as it is
+        return found
+    return replace(
+        polished,
+        solver=f"{found.solver}, then {polished.solver} on its names",
+        attempts=(*found.attempts, *polished.attempts),
+        gap=found.gap,
+    )
+
+
 def _trading_infeasible(solver: Solver, problem: Problem) -> InfeasibleError:
     """Which trading limit cannot be met, with the least value the other constraints allow:
     the turnover cap against the least turnover, the per-asset trade cap against the least
     largest trade, the tracking-error cap against the least tracking error."""
     universe, lc, r = problem.universe, problem.constraints, problem.rebalance
     assert r is not None
+    if r.max_names is not None:
+        caps = np.minimum(np.where(np.isfinite(lc.upper), lc.upper, 1.0), 1.0)
+        reach = float(np.sort(caps)[::-1][: r.max_names].sum())
+        if reach < 1.0 - 1e-9:
+            return InfeasibleError(
+                f"max_names {r.max_names}: the {r.max_names} largest weight caps sum to "
+                f"{_fmt(reach)}, so the portfolio cannot be fully invested; allow more names "
+                "or raise the caps",
+                field="max_names",
+            )
     free = replace(r, turnover=None, max_trade=None, max_tracking_error=None)
     if r.turnover is not None or r.max_trade is not None:
         try:
@@ -148,8 +190,9 @@ def _trading_infeasible(solver: Solver, problem: Problem) -> InfeasibleError:
             field="max_tracking_error",
         )
     return InfeasibleError(
-        "no portfolio satisfies the constraints with these trading limits and costs (net of "
-        "costs no portfolio may beat the risk-free rate); relax a limit or lower the costs",
+        "no portfolio satisfies the constraints with these trading limits, position rules and "
+        "costs (or, net of costs, none beats the risk-free rate); relax a limit or a rule, or "
+        "lower the costs",
         field="constraints",
     )
 
@@ -173,6 +216,8 @@ def allocate(
     precheck(universe.tickers, constraints)
     _check_target(solver, universe, constraints, objective)
     solution = _solve(solver, Problem(universe, constraints, objective, rebalance))
+    if rebalance is not None and rebalance.has_positions:
+        solution = _polish(solver, Problem(universe, constraints, objective, rebalance), solution)
     weights, residual = clean_weights(solution.weights, constraints)
     notes = [*warnings, *([residual] if residual else [])]
     if solution.status == "optimal_inaccurate":
@@ -191,6 +236,13 @@ def allocate(
     report = None
     if rebalance is not None:
         report = _report(universe, weights, rebalance, metrics, objective, notes)
+        if rebalance.has_positions:
+            report = replace(report, mip_gap=solution.gap)
+            if solution.gap is not None and solution.gap > 1e-9:
+                notes.append(
+                    f"{solution.solver} stopped with a relative gap of {share(solution.gap, 4)}"
+                    " (the time limit): the position rules hold, the objective may be improvable"
+                )
     return Allocation(
         universe.tickers,
         weights,

@@ -53,6 +53,8 @@ class Solution:
     attempts: tuple[SolverAttempt, ...] = ()
     kkt_residual: float | None = None
     """Largest violation of the optimality conditions, where the solver can state it."""
+    gap: float | None = None
+    """A mixed-integer solver's relative optimality gap (0: proven optimal)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,8 +104,12 @@ class RebalanceSpec:
     whole_shares: bool = False
     lot: float | Mapping[str, float] = 1.0
     allocation: AllocationMethod = "milp"
+    min_position: float | None = None
+    max_names: int | None = None
+    fee_per_trade: float | None = None
 
     def __post_init__(self) -> None:
+        self._check_positions()
         self._check_shares()
         cash = _finite(self.cash, "cash")
         if cash < 0:
@@ -147,6 +151,35 @@ class RebalanceSpec:
             raise InvalidConstraintError(
                 f"value must be a positive amount of currency, got {self.value:g}", field="value"
             )
+
+    def _check_positions(self) -> None:
+        """Position rules: each a mixed-integer constraint (``min_position``: every weight 0
+        or at least this; ``max_names``: at most K held; ``fee_per_trade``: currency per
+        traded name, charged like a cost)."""
+        _decimal_cap(self.min_position, "min_position", "the smallest holding allowed")
+        if self.min_position == 0:
+            raise InvalidConstraintError(
+                "min_position must be > 0 (0 or at least this weight)", field="min_position"
+            )
+        if self.max_names is not None and (
+            isinstance(self.max_names, bool)
+            or int(self.max_names) != self.max_names
+            or self.max_names < 1
+        ):
+            raise InvalidConstraintError(
+                f"max_names must be a whole number >= 1, got {self.max_names!r}",
+                field="max_names",
+            )
+        if self.fee_per_trade is not None:
+            fee = _finite(self.fee_per_trade, "fee_per_trade")
+            if fee < 0:
+                raise InvalidConstraintError("fee_per_trade must be >= 0", field="fee_per_trade")
+            if self.value is None and not self.shares:
+                raise InvalidConstraintError(
+                    "fee_per_trade is an amount per traded name: it needs the book's value "
+                    "(value) or the holdings in shares",
+                    field="value",
+                )
 
     def _check_shares(self) -> None:
         for name, values in (("shares", self.shares), ("prices", self.prices)):
@@ -222,6 +255,16 @@ class Rebalance:
     lots: FloatArray | None = None
     """Shares per lot, when the target is to be rounded into whole lots."""
     allocation: AllocationMethod = "milp"
+    min_position: float | None = None
+    max_names: int | None = None
+    fee: float = 0.0
+    """The fixed fee per traded name as a decimal of the book (fee_per_trade / value)."""
+
+    @property
+    def has_positions(self) -> bool:
+        """Whether a mixed-integer rule applies (minimum position, at most K names, a fee
+        per traded name)."""
+        return self.min_position is not None or self.max_names is not None or self.fee > 0
 
     def __post_init__(self) -> None:
         for name in ("holdings", "costs", "benchmark", "prices", "held_shares", "lots"):
@@ -241,6 +284,7 @@ class Rebalance:
             or self.max_trade is not None
             or self.has_costs
             or self.max_tracking_error is not None
+            or self.has_positions
         )
 
     def turnover_of(self, weights: FloatArray) -> float:
@@ -248,8 +292,10 @@ class Rebalance:
         return 0.5 * (float(np.abs(weights - self.holdings).sum()) + self.cash)
 
     def cost_of(self, weights: FloatArray) -> float:
-        """The one-off cost of trading to ``weights``, a decimal of the book's value."""
-        return float(self.costs @ np.abs(weights - self.holdings))
+        """The one-off cost of trading to ``weights``, a decimal of the book's value: the
+        linear costs and the fee of every name traded."""
+        moved = np.abs(weights - self.holdings)
+        return float(self.costs @ moved) + self.fee * int((moved > TRADE_EPSILON).sum())
 
 
 def _known(values: Mapping[str, float], index: Mapping[str, int], field: str) -> None:
@@ -342,6 +388,17 @@ def compile_rebalance(
             if isinstance(spec.lot, Mapping)
             else np.full(len(index), float(spec.lot))
         )
+    if spec.max_names is not None and spec.max_names > len(index):
+        raise InvalidConstraintError(
+            f"max_names {spec.max_names} is larger than the run's {len(index)} assets",
+            field="max_names",
+        )
+    if (spec.min_position is not None or spec.max_names is not None) and not long_only:
+        raise InvalidConstraintError(
+            "min_position and max_names apply to long-only books for now",
+            field="min_position" if spec.min_position is not None else "max_names",
+        )
+    fee = 0.0 if spec.fee_per_trade is None or value is None else spec.fee_per_trade / value
     return Rebalance(
         holdings,
         cash,
@@ -355,6 +412,9 @@ def compile_rebalance(
         held_shares,
         lots,
         spec.allocation,
+        spec.min_position,
+        None if spec.max_names is None else int(spec.max_names),
+        fee,
     )
 
 
@@ -389,6 +449,10 @@ class RebalanceReport:
     """The target in whole lots, when asked for."""
     rounding_tracking_error: float | None = None
     """Annualized tracking error of the whole-lot portfolio against the target weights."""
+    names: int = 0
+    """How many assets the target holds."""
+    mip_gap: float | None = None
+    """The mixed-integer solver's relative gap (position rules only; 0: proven optimal)."""
 
 
 def rebalance_report(
@@ -430,4 +494,5 @@ def rebalance_report(
         active,
         tuple(trades),
         rebalance.cash,
+        names=int((np.abs(weights) > TRADE_EPSILON).sum()),
     )

@@ -38,6 +38,9 @@ class RebalanceDocument(Document):
     whole_shares: bool = False
     lot: float | dict[str, float] = 1.0
     allocation: Literal["milp", "greedy"] = "milp"
+    min_position: float | None = None
+    max_names: int | None = None
+    fee_per_trade: float | None = None
 
 
 def to_rebalance(doc: RebalanceDocument) -> RebalanceSpec:
@@ -56,6 +59,9 @@ def to_rebalance(doc: RebalanceDocument) -> RebalanceSpec:
         whole_shares=doc.whole_shares,
         lot=doc.lot if not isinstance(doc.lot, dict) else dict(doc.lot),
         allocation=doc.allocation,
+        min_position=doc.min_position,
+        max_names=doc.max_names,
+        fee_per_trade=doc.fee_per_trade,
     )
 
 
@@ -76,6 +82,9 @@ def rebalance_document(spec: RebalanceSpec) -> RebalanceDocument:
         whole_shares=spec.whole_shares,
         lot=dict(spec.lot) if isinstance(spec.lot, Mapping) else float(spec.lot),
         allocation=spec.allocation,
+        min_position=spec.min_position,
+        max_names=spec.max_names,
+        fee_per_trade=spec.fee_per_trade,
     )
 
 
@@ -173,6 +182,10 @@ class RebalanceBody(msgspec.Struct, kw_only=True):
     trades: list[TradeBody]
     shares: SharesBody | None = None
     """The target in whole lots (``whole_shares``)."""
+    names: int = 0
+    """How many assets the target holds."""
+    mip_gap: float | None = None
+    """Position rules: the mixed-integer solver's relative gap (0: proven optimal)."""
 
     @classmethod
     def from_domain(cls, report: RebalanceReport, tickers: Sequence[str]) -> "RebalanceBody":
@@ -195,6 +208,8 @@ class RebalanceBody(msgspec.Struct, kw_only=True):
                 )
                 for t in report.trades
             ],
+            names=report.names,
+            mip_gap=report.mip_gap,
             shares=None
             if report.shares is None
             else SharesBody.from_domain(tickers, report.shares, report.rounding_tracking_error),

@@ -62,6 +62,15 @@ REBALANCE_OPTIONS = [
         show_default=True,
         help="Whole shares by an exact MILP (HiGHS) or PyPortfolioOpt's greedy rounding.",
     ),
+    click.option(
+        "--min-position", type=float, help="Every weight 0 or at least this (decimal; MIP)."
+    ),
+    click.option("--max-names", type=int, help="Hold at most this many assets (MIP)."),
+    click.option(
+        "--fee-per-trade",
+        type=float,
+        help="Fixed fee per traded name, in currency (needs --value or --shares; MIP).",
+    ),
 ]
 
 NAMES = (
@@ -77,6 +86,9 @@ NAMES = (
     "cash_amount",
     "whole_shares",
     "lot",
+    "min_position",
+    "max_names",
+    "fee_per_trade",
 )
 
 
@@ -171,4 +183,7 @@ def rebalance_from(opts: dict[str, Any]) -> RebalanceSpec | None:
         whole_shares=bool(values["whole_shares"]),
         lot=lot,
         allocation=method,
+        min_position=values["min_position"],
+        max_names=values["max_names"],
+        fee_per_trade=values["fee_per_trade"],
     )

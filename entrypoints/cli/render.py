@@ -79,8 +79,10 @@ def _print_rebalance(doc: OptimizationResponse, r: RebalanceBody, console: Conso
         console.print(f"Cash {_pct(r.cash_from)} invested")
     line = (
         f"Turnover {_pct(r.turnover)}   {len(r.trades)} trades   cost {r.cost * 1e4:.2f} bps"
-        f"   expected return net of costs {_pct(r.expected_return_net)}/yr"
+        f"   expected return net of costs {_pct(r.expected_return_net)}/yr   {r.names} names"
     )
+    if r.mip_gap is not None:
+        line += f" (MIP gap {r.mip_gap:.2e})"
     if r.tracking_error is not None and r.active_share is not None:
         line += (
             f"   tracking error {_pct(r.tracking_error)}/yr   active share {_pct(r.active_share)}"

@@ -276,3 +276,29 @@ def test_cli_shares_and_whole_shares(market, tmp_path) -> None:
         (["--lot", "A=x", "--whole-shares", "--value", "9"], "expected TICKER=NUMBER"),
     ]:
         assert message in cli_error("optimize", str(market.prices), "--no-save", *args), args
+
+
+def test_position_rules_over_http_and_cli(client, market) -> None:
+    t = list(market.tickers)
+    body = {
+        "tickers": t,
+        "rebalance": {"max_names": 3, "min_position": 0.2},
+        "constraints": {"max_weight": 0.6},
+    }
+    doc = client.post("/api/optimize/portfolio", json=body).json()
+    held = [w for w in doc["weights"].values() if w > 0]
+    assert len(held) <= 3 and min(held) >= 0.2 - 1e-9
+    assert doc["rebalance"]["names"] == len(held) and doc["rebalance"]["mip_gap"] == 0.0
+    assert doc["solver"].startswith("SCIP, then ")
+    bad = client.post(
+        "/api/optimize/portfolio", json={"tickers": t, "rebalance": {"max_names": 99}}
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "max_names"
+    code, out, err = market.cli(
+        "optimize", str(market.prices), "--no-save", "--max-names", "2", "--max-weight", "0.6"
+    )
+    assert code == 0, err
+    assert "2 names (MIP gap" in out
+    assert "max_names 2: the 2 largest weight caps sum to 0.5 (50 %)" in cli_error(
+        "optimize", str(market.prices), "--no-save", "--max-names", "2", "--max-weight", "0.25"
+    )

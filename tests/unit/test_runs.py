@@ -50,9 +50,9 @@ def world(market):
     solvers = FakeSolvers()
     made: list[object] = []
 
-    def optimize(models, solver):
+    def optimize(models, solver, shares=None):
         made.append(models)
-        return OptimizePortfolio(models, solver)
+        return OptimizePortfolio(models, solver, shares)
 
     runs = Runs(
         store,
