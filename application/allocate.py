@@ -189,6 +189,20 @@ def _trading_infeasible(solver: Solver, problem: Problem) -> InfeasibleError:
             f"constraints{detail}; raise it or relax a limit",
             field="max_tracking_error",
         )
+    if isinstance(problem.objective, MaxSharpe) and not r.has_positions:
+        rf = problem.objective.risk_free_rate
+        try:  # the most any portfolio earns net of costs within the limits (no risk cap)
+            best = solver.solve(Problem(universe, lc, TargetRisk(1e3), r)).weights
+            net = float(universe.expected_returns @ best) - r.cost_of(best)
+        except DomainError:
+            net = None
+        if net is not None and net <= rf + RETURN_TOLERANCE:
+            return InfeasibleError(
+                f"max Sharpe needs a portfolio earning more than the risk-free rate {_fmt(rf)} "
+                f"net of costs, but within these trading limits the most any earns is "
+                f"{_fmt(net)}; loosen the turnover or trade caps, or choose another objective",
+                field="risk_free_rate",
+            )
     return InfeasibleError(
         "no portfolio satisfies the constraints with these trading limits, position rules and "
         "costs (or, net of costs, none beats the risk-free rate); relax a limit or a rule, or "

@@ -378,6 +378,89 @@ def test_a_cli_run_on_a_file_reopens_without_failing(page, server, tmp_path) -> 
     _summary_matches(page, record["results"]["max_sharpe"])
 
 
+def test_rebalance_lists_the_apis_trades_costs_and_whole_shares(page, server, tmp_path) -> None:
+    """The Rebalance panel: the trades, costs and shares it shows are the API's for the same
+    request, the chart draws current against target, the trades CSV parses to the same
+    targets, and bad holdings are explained in percent."""
+    five = TEN[:5]
+    _choose(page, five)
+    page.fill("#max-weight", "40")
+    page.fill("#holdings-text", "FIN02 30\nENE04 30\nCON05 20\nCASH 20")
+    page.fill("#turnover", "25")
+    page.fill("#cost-bps", "10")
+    page.fill("#book-value", "100000")
+    page.check("#whole-shares")
+    page.get_by_role("button", name="Rebalance", exact=True).click()
+    page.wait_for_function("document.getElementById('trades-table').hidden === false")
+    shown = page.evaluate("pfopt.rebalance")
+    body = {
+        "tickers": sorted(five),
+        "objective": {"kind": "max_sharpe", "risk_free_rate": 0},
+        "constraints": {"long_only": True, "max_weight": 0.4},
+        "estimation": {"covariance": "ledoit_wolf"},
+        "rebalance": {
+            "holdings": {"FIN02": 0.3, "ENE04": 0.3, "CON05": 0.2},
+            "cash": 0.2,
+            "turnover": 0.25,
+            "cost_bps": 10,
+            "value": 100000,
+            "whole_shares": True,
+        },
+    }
+    api = _api(server, "POST", "/api/optimize/portfolio", json=body).json()
+    assert shown["weights"] == pytest.approx(api["weights"], abs=1e-12)
+    r = shown["rebalance"]
+    assert r["turnover"] == pytest.approx(api["rebalance"]["turnover"], abs=1e-12)
+    assert r["turnover"] <= 0.25 + 1e-9
+    assert r["cost"] == pytest.approx(api["rebalance"]["cost"], abs=1e-12)
+    rows = page.locator("#trades-table tbody tr")
+    table = {
+        rows.nth(i).locator("td").nth(0).inner_text(): [
+            c.inner_text() for c in rows.nth(i).locator("td").all()
+        ]
+        for i in range(rows.count())
+    }
+    for trade in api["rebalance"]["trades"]:
+        cells = table[trade["ticker"]]
+        assert cells[2] == f"{trade['weight_to'] * 100:.2f} %"
+        assert cells[3] == f"{'+' if trade['change'] > 0 else ''}{trade['change'] * 100:.2f} %"
+        assert cells[4] == trade["side"] and cells[6] == f"{round(trade['notional']):,}"
+    shares = {row["ticker"]: row["target"] for row in api["rebalance"]["shares"]["rows"]}
+    for ticker, target in shares.items():
+        if target:
+            assert table[ticker][7] == f"{target:g}"
+    summary = page.inner_text("#rebalance-summary")
+    assert f"Turnover {r['turnover'] * 100:.2f} %" in summary
+    assert "cash 20.00 % invested" in summary
+    assert f"net of costs {api['rebalance']['expected_return_net'] * 100:.2f} %" in summary
+    chart = page.evaluate("document.getElementById('rebalance-chart').data.map(t => t.name)")
+    assert chart == ["Current", "Target"]
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Trades (CSV)").click()
+    path = tmp_path / "trades.csv"
+    download.value.save_as(path)
+    with path.open() as handle:
+        parsed = {row["ticker"]: float(row["target"]) for row in csv.DictReader(handle)}
+    for ticker, weight in parsed.items():
+        assert weight == pytest.approx(api["weights"][ticker], abs=1e-15)
+    page.screenshot(path=str(ARTIFACTS / "page-rebalance.png"), full_page=True)
+
+    page.fill("#holdings-text", "TEC01 30\nFIN02 20")
+    page.get_by_role("button", name="Rebalance", exact=True).click()
+    page.wait_for_function("document.getElementById('error-rebalance').textContent !== ''")
+    error = page.inner_text("#error-rebalance")
+    assert "holdings: weights sum to 50 % and cash 0 %, not 100 %; give the rest as cash" in error
+    page.fill("#holdings-text", "TEC01 thirty")
+    page.get_by_role("button", name="Rebalance", exact=True).click()
+    assert 'holdings line 1: "TEC01 thirty" is not TICKER PERCENT' in page.inner_text(
+        "#error-rebalance"
+    )
+    page.fill("#holdings-text", "TEC01 100")
+    page.fill("#turnover", "250")
+    page.get_by_role("button", name="Rebalance", exact=True).click()
+    assert "the turnover cap is a percent of the book" in page.inner_text("#error-rebalance")
+
+
 def test_a_sector_limit_row_fits_its_panel(page) -> None:
     page.get_by_role("button", name="Add a sector limit").click()
     select = page.locator(".sector-limit select").first

@@ -973,6 +973,149 @@ function openPortfolio(p) {
 
 // ---------- wiring ----------
 
+// ---------- rebalancing ----------
+
+const REBALANCE_FIELDS = ["holdings", "cash", "turnover", "max_trade", "cost_bps", "value", "whole_shares", "prices", "rebalance", "shares", "benchmark"];
+
+function holdingsFromText() {
+  // "TICKER 20" (percent of the book) per line; CASH for the cash. Blank lines are skipped.
+  const holdings = {};
+  let cash = 0;
+  const lines = $("holdings-text").value.split(/\r?\n/);
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
+    if (!line) continue;
+    const match = line.match(/^([^\s,=;]+)[\s,=;]+(-?\d+(?:\.\d+)?)\s*%?$/);
+    if (!match) throw { detail: `holdings line ${i + 1}: "${line}" is not TICKER PERCENT (e.g. TEC01 20)` };
+    const value = Number(match[2]) / 100;
+    if (match[1].toUpperCase() === "CASH") cash += value;
+    else holdings[match[1]] = (holdings[match[1]] ?? 0) + value;
+  }
+  return { holdings, cash };
+}
+
+function rebalanceRequest() {
+  const { holdings, cash } = holdingsFromText();
+  const rebalance = { holdings, cash: Math.round(cash * 1e12) / 1e12 };
+  if (!Object.keys(holdings).length && !cash) { delete rebalance.holdings; delete rebalance.cash; }
+  if (num("turnover") != null) rebalance.turnover = num("turnover") / 100;
+  if (num("cost-bps") != null) rebalance.cost_bps = num("cost-bps");
+  if (num("book-value") != null) rebalance.value = num("book-value");
+  if ($("whole-shares").checked) rebalance.whole_shares = true;
+  const kind = $("objective").value;
+  const objective = { kind, risk_free_rate: (num("risk-free") ?? 0) / 100 };
+  if (kind === "target_return" || kind === "target_risk") objective[kind] = (num("target") ?? 0) / 100;
+  return {
+    tickers: [...state.selected].sort(),
+    objective,
+    constraints: constraintsFromForm(),
+    estimation: { covariance: $("covariance").value },
+    rebalance,
+    ...windowFromForm(),
+  };
+}
+
+async function runRebalance() {
+  $("error-rebalance").textContent = "";
+  if (!state.selected.size) {
+    $("error-rebalance").textContent = "select the assets first (Universe)";
+    return;
+  }
+  if (!checkPercents()) return;
+  const cap = num("turnover");
+  if (cap != null && (!Number.isFinite(cap) || cap < 0 || cap > 100)) {
+    $("error-rebalance").textContent = "the turnover cap is a percent of the book (10 means 10 %): give 0 to 100";
+    return;
+  }
+  let body;
+  try {
+    body = rebalanceRequest();
+  } catch (problem) {
+    $("error-rebalance").textContent = problem.detail;
+    return;
+  }
+  $("rebalance-run").disabled = true;
+  try {
+    const doc = await api("POST", "/api/optimize/portfolio", body);
+    state.rebalance = doc;
+    renderRebalance(doc);
+  } catch (problem) {
+    const field = REBALANCE_FIELDS.includes(problem.field) ? `${problem.field}: ` : "";
+    $("error-rebalance").textContent = field + pageUnits(problem.detail).replace(/^(\w+): \1: /, "$1: ");
+  } finally {
+    $("rebalance-run").disabled = false;
+  }
+}
+
+function rebalanceRows(doc) {
+  const r = doc.rebalance;
+  const trades = Object.fromEntries(r.trades.map((t) => [t.ticker, t]));
+  const shares = Object.fromEntries((r.shares?.rows ?? []).map((row) => [row.ticker, row]));
+  return Object.entries(doc.weights)
+    .map(([ticker, target]) => {
+      const trade = trades[ticker];
+      return { ticker, target, current: trade ? trade.weight_from : target, trade, shares: shares[ticker] };
+    })
+    .filter((row) => Math.abs(row.current) > 1e-9 || Math.abs(row.target) > 1e-9)
+    .sort((a, b) => Math.abs(b.trade?.change ?? 0) - Math.abs(a.trade?.change ?? 0) || b.target - a.target);
+}
+
+function renderRebalance(doc) {
+  const r = doc.rebalance;
+  const parts = [
+    `Turnover ${pct(r.turnover)}`, `${r.trades.length} trades`, `cost ${(r.cost * 1e4).toFixed(2)} bps`,
+    `expected return ${pct(doc.expected_return)} (net of costs ${pct(r.expected_return_net)})`,
+    `volatility ${pct(doc.volatility)}`, `Sharpe ${doc.sharpe == null ? "n/a" : doc.sharpe.toFixed(3)}`,
+    `${r.names} names`, `solver ${doc.solver}`,
+  ];
+  if (r.cash_from) parts.splice(1, 0, `cash ${pct(r.cash_from)} invested`);
+  if (r.shares) parts.push(`whole shares: ${r.shares.leftover.toFixed(2)} cash left, allocation error ${r.shares.rmse.toFixed(4)}`);
+  $("rebalance-summary").textContent = parts.join(" · ");
+  const rows = rebalanceRows(doc);
+  const body = $("trades-table").querySelector("tbody");
+  body.replaceChildren(...rows.map((row) => {
+    const tr = document.createElement("tr");
+    const t = row.trade;
+    const cells = [
+      [row.ticker, false], [pct(row.current), true], [pct(row.target), true],
+      [t ? `${t.change > 0 ? "+" : ""}${(100 * t.change).toFixed(2)} %` : "", true],
+      [t ? t.side : "", false], [t ? (t.cost * 1e4).toFixed(2) : "", true],
+      [t?.notional == null ? "" : Math.round(t.notional).toLocaleString("en-US"), true],
+      [row.shares ? String(row.shares.target) : "", true],
+    ];
+    for (const [text, numeric] of cells) {
+      const td = document.createElement("td");
+      td.textContent = text; // data, never markup
+      if (numeric) td.className = "num";
+      tr.append(td);
+    }
+    return tr;
+  }));
+  $("trades-table").hidden = false;
+  $("download-trades").disabled = false;
+  const tickers = rows.map((row) => row.ticker);
+  Plotly.react($("rebalance-chart"), [
+    { type: "bar", name: "Current", x: tickers, y: rows.map((row) => row.current), marker: { color: "#9aa5b1" }, hovertemplate: "%{x} now: %{y:.2%}<extra></extra>" },
+    { type: "bar", name: "Target", x: tickers, y: rows.map((row) => row.target), marker: { color: "#1f5fbf" }, hovertemplate: "%{x} target: %{y:.2%}<extra></extra>" },
+  ], {
+    barmode: "group", margin: { l: 50, r: 10, t: 30, b: 40 },
+    title: { text: `Current against target (turnover ${pct(r.turnover)})`, font: { size: 13 }, x: 0, xanchor: "left" },
+    yaxis: { tickformat: ".0%", automargin: true }, xaxis: { automargin: true },
+    legend: { orientation: "h", y: 1.0, yanchor: "bottom", x: 1, xanchor: "right" },
+  }, { responsive: true, displaylogo: false, displayModeBar: false });
+}
+
+function downloadTrades() {
+  const doc = state.rebalance;
+  if (!doc) return;
+  const lines = ["ticker,current,target,change,side,cost,notional,target_shares"];
+  for (const row of rebalanceRows(doc)) {
+    const t = row.trade;
+    lines.push([csvText(row.ticker), row.current, row.target, t?.change ?? 0, t?.side ?? "", t?.cost ?? 0, t?.notional ?? "", row.shares?.target ?? ""].join(","));
+  }
+  download("trades.csv", "text/csv", `${lines.join("\n")}\n`);
+}
+
 function wire() {
   $("ticker-search").addEventListener("input", renderTickers);
   $("sector-filter").addEventListener("change", renderTickers);
@@ -996,6 +1139,8 @@ function wire() {
   $("download-json").addEventListener("click", downloadJson);
   $("download-points").addEventListener("click", () => downloadPoints());
   $("toggle-zero").addEventListener("click", () => { state.showZero = !state.showZero; renderWeights(); });
+  $("rebalance-run").addEventListener("click", runRebalance);
+  $("download-trades").addEventListener("click", downloadTrades);
   document.querySelectorAll("#weights-table th button").forEach((button) => button.addEventListener("click", () => {
     const key = button.dataset.sort;
     state.sort = { key, descending: state.sort.key === key ? !state.sort.descending : key !== "ticker" };
