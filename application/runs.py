@@ -9,7 +9,7 @@ thread, on the store's synchronous side.
 import asyncio
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import TypeAlias
 
@@ -26,6 +26,7 @@ from domain.frontier import CancellationToken, ProgressReporter
 from domain.linear import compile_constraints
 from domain.model import Asset, Portfolio
 from domain.ports import PriceSource, RiskEstimator
+from domain.rebalance import RebalanceSpec
 from domain.records import OptimizationRecord
 from domain.shares import ShareAllocator
 
@@ -60,6 +61,22 @@ class _Silent:
         return None
 
 
+def _from_holdings(spec: RunSpec, portfolio: Portfolio) -> RunSpec:
+    """A single run on a saved portfolio that keeps holdings rebalances from them (its own
+    holdings or shares, when the run gives some, win); the rest of the book is cash."""
+    held = portfolio.current_weights
+    task = spec.task
+    if not held or not isinstance(task, Optimize):
+        return spec
+    given = task.rebalance
+    if given is not None and (given.holdings or given.shares or given.cash):
+        return spec
+    cash = max(0.0, 1.0 - sum(held.values()))
+    base = given or RebalanceSpec()
+    rebalance = replace(base, holdings=dict(held), cash=cash)
+    return replace(spec, task=replace(task, rebalance=rebalance))
+
+
 class Runs:
     """Runs any spec on one owner's store. The use cases are injected (``optimize``,
     ``frontier``: factories taking the model source and the solver), so the inline path and the
@@ -90,6 +107,7 @@ class Runs:
         models, source, prices = self._models(spec)
         if isinstance(spec.assets, SavedPortfolio):
             stored = self._store.portfolio(spec.assets.ref)
+            spec = _from_holdings(spec, stored.portfolio)
             return ResolvedRun(spec, stored.portfolio, stored.id, models, source)
         a = spec.assets
         tickers = a.tickers

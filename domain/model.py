@@ -217,8 +217,9 @@ def _checked(names: tuple[str, ...], covariance: object) -> FloatArray:
 class Portfolio:
     """A named set of assets with the constraints its allocation must obey.
 
-    ``current_weights`` (decimal, by ticker) is what the holder has now, if known; it is kept for
-    reporting and turnover-aware objectives, and does not constrain the optimizer.
+    ``current_weights`` (decimal of the book, by ticker; the rest is cash) is what the holder
+    has now, if known: a run on the portfolio rebalances from it (the trades, and any turnover
+    cap or costs measured from it); it is no constraint itself.
     ``target_weights`` (decimal, by ticker) are the weights the portfolio was saved with (the
     point a user chose on a frontier): kept and shown, and likewise no constraint.
     """
@@ -237,6 +238,13 @@ class Portfolio:
             ("target_weights", self.target_weights),
         ):
             _check_weights(weights, self.tickers, name)
+        held = sum((self.current_weights or {}).values())
+        if held > 1.0 + 1e-6:
+            raise InvalidUniverseError(
+                f"holdings sum to {held:g}, above 1 (100 %): they are decimals of the book "
+                "(0.25 means 25 %), the rest is cash",
+                field="holdings",
+            )
 
     @property
     def tickers(self) -> tuple[str, ...]:

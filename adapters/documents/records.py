@@ -97,7 +97,9 @@ class PortfolioDocument(msgspec.Struct, kw_only=True):
     """A saved portfolio. It can be sent back unchanged as the body of a PUT: ``id`` and the
     times are read-only (ignored there), ``sectors`` repeats ``constraints.sectors``.
     ``target_weights``: the weights it was saved with (decimals by ticker; empty when none);
-    ``settings``: how to rerun it (null when saved without them)."""
+    ``holdings``: what is held now (decimals of the book by ticker; the rest is cash), which a
+    run on the portfolio rebalances from; ``settings``: how to rerun it (null when saved
+    without them)."""
 
     id: str
     name: str
@@ -105,6 +107,7 @@ class PortfolioDocument(msgspec.Struct, kw_only=True):
     sectors: dict[str, str]
     constraints: ConstraintsDocument
     target_weights: dict[str, float] = {}
+    holdings: dict[str, float] = {}
     settings: RunSettingsDocument | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
@@ -132,6 +135,7 @@ def portfolio_document(stored: StoredPortfolio) -> PortfolioDocument:
         sectors=p.sectors,
         constraints=constraints_document(p.constraints, p.sectors),
         target_weights=dict(p.target_weights or {}),
+        holdings=dict(p.current_weights or {}),
         settings=settings_document(stored.settings),
         created_at=stored.created_at,
         updated_at=stored.updated_at,
@@ -148,6 +152,7 @@ class PortfolioRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     constraints: ConstraintsDocument = msgspec.field(default_factory=ConstraintsDocument)
     sectors: dict[str, str] = {}
     target_weights: dict[str, float] = {}
+    holdings: dict[str, float] = {}
     settings: RunSettingsDocument | None = None
     id: str | None = None
     created_at: dt.datetime | None = None

@@ -170,21 +170,48 @@ async def _run_weights(uow_factory, run_id: str) -> dict[str, float]:
     return weights
 
 
+def _held(text: str | None) -> dict[str, float] | None:
+    """``--holdings FILE|A=0.3,...`` as weights of the book (a CASH row is the rest: dropped)."""
+    if text is None:
+        return None
+    from entrypoints.cli.rebalance_options import CASH, weights_argument
+
+    held = weights_argument(text, "--holdings")
+    held.pop(CASH, None)
+    return held
+
+
+HOLDINGS = click.option(
+    "--holdings",
+    metavar="FILE|A=0.3,B=0.7",
+    help="What is held now, decimals of the book (ticker,weight CSV or A=0.3,B=0.7; the rest "
+    "is cash): runs on the portfolio rebalance from it.",
+)
+
+
 @portfolios.command("create")
 @click.argument("name")
 @TARGETS_FROM
+@HOLDINGS
 @universe_options
 @click.pass_obj
-def portfolios_create(container, name: str, targets_from: str | None, **opts: Any) -> None:
+def portfolios_create(
+    container, name: str, targets_from: str | None, holdings: str | None, **opts: Any
+) -> None:
     """Save NAME with --tickers and constraint options (sectors from --sector-map), and
-    optionally a run's weights as its targets (--targets-from)."""
+    optionally a run's weights as its targets (--targets-from) and what is held now
+    (--holdings, which its runs rebalance from)."""
 
     async def work(uow_factory):
         targets = await _run_weights(uow_factory, targets_from) if targets_from else None
         names = split_list(opts["tickers"]) or (list(targets) if targets else None)
         if not names:
             raise click.UsageError("--tickers A,B,C (or --targets-from RUN_ID) is required")
-        portfolio = replace(portfolio_from(name, names, opts), target_weights=targets)
+        portfolio = replace(
+            portfolio_from(name, names, opts),
+            target_weights=targets,
+            current_weights=_held(holdings),
+        )
         return await container.manage_portfolios(uow=uow_factory).create(portfolio)
 
     stored = with_store(container, work)
@@ -197,6 +224,8 @@ def portfolios_create(container, name: str, targets_from: str | None, **opts: An
 @click.option("--rename", metavar="NEW_NAME", help="Give the portfolio a new name.")
 @TARGETS_FROM
 @click.option("--clear-targets", is_flag=True, help="Drop its target weights.")
+@HOLDINGS
+@click.option("--clear-holdings", is_flag=True, help="Drop its holdings (all cash).")
 @universe_options
 @click.pass_context
 def portfolios_update(
@@ -205,6 +234,8 @@ def portfolios_update(
     rename: str | None,
     targets_from: str | None,
     clear_targets: bool,
+    holdings: str | None,
+    clear_holdings: bool,
     **opts: Any,
 ) -> None:
     """Change a saved portfolio (by name or id): its name, tickers, constraints or target
@@ -218,6 +249,8 @@ def portfolios_update(
     }
     if targets_from and clear_targets:
         raise click.UsageError("give --targets-from or --clear-targets, not both")
+    if holdings and clear_holdings:
+        raise click.UsageError("give --holdings or --clear-holdings, not both")
 
     async def work(uow_factory):
         manage = container.manage_portfolios(uow=uow_factory)
@@ -236,7 +269,15 @@ def portfolios_update(
             sectors = new.sectors if opts["sector_map"] else sectors
         constraints = new.constraints if given else old.constraints
         assets = tuple(Asset(t, sectors.get(t)) for t in names)
-        weights = {t: w for t, w in (old.current_weights or {}).items() if t in set(names)}
+        held = _held(holdings) if holdings else dict(old.current_weights or {})
+        weights = {} if clear_holdings else held
+        if holdings:
+            unknown = sorted(set(weights) - set(names))
+            if unknown:
+                raise click.BadParameter(
+                    f"{unknown[0]!r} is not one of the portfolio's tickers", param_hint="--holdings"
+                )
+        weights = {t: w for t, w in weights.items() if t in set(names)}
         new = Portfolio(name, assets, constraints, weights or None)
         targets = {t: w for t, w in targets.items() if t in set(names)}
         new = replace(new, target_weights=targets or None)
@@ -303,12 +344,21 @@ def portfolios_show(container, ref: str, as_json: bool) -> None:
             highlight=False,
         )
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for name, justify in (("Ticker", "left"), ("Sector", "left"), ("Target", "right")):
+    columns = [("Ticker", "left"), ("Sector", "left"), ("Target", "right")]
+    columns += [("Held", "right")] if doc.holdings else []
+    for name, justify in columns:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for ticker in doc.tickers:
         w = doc.target_weights.get(ticker)
-        table.add_row(ticker, doc.sectors.get(ticker, "-"), "-" if w is None else _pct(w))
+        cells = [ticker, doc.sectors.get(ticker, "-"), "-" if w is None else _pct(w)]
+        if doc.holdings:
+            held = doc.holdings.get(ticker)
+            cells.append("-" if held is None else _pct(held))
+        table.add_row(*cells)
     console.print(table)
+    if doc.holdings:
+        cash = max(0.0, 1.0 - sum(doc.holdings.values()))
+        console.print(f"Cash {_pct(cash)}; its runs rebalance from these holdings")
 
 
 @portfolios.command("delete")

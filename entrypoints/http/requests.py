@@ -107,9 +107,16 @@ def to_portfolio(
     body: ConstraintsDocument,
     sectors: dict[str, str] | None = None,
     target_weights: dict[str, float] | None = None,
+    holdings: dict[str, float] | None = None,
 ) -> Portfolio:
     """``sectors`` (a portfolio document's top-level copy) join ``constraints.sectors``."""
     check_size(tickers, "tickers")
     body = msgspec.structs.replace(body, sectors={**(sectors or {}), **body.sectors})
     assets = tuple(Asset(t, body.sectors.get(t)) for t in tickers)
-    return Portfolio(name, assets, to_constraints(body), target_weights=target_weights or None)
+    return Portfolio(
+        name,
+        assets,
+        to_constraints(body),
+        current_weights=holdings or None,
+        target_weights=target_weights or None,
+    )

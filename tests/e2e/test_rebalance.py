@@ -302,3 +302,55 @@ def test_position_rules_over_http_and_cli(client, market) -> None:
     assert "max_names 2: the 2 largest weight caps sum to 0.5 (50 %)" in cli_error(
         "optimize", str(market.prices), "--no-save", "--max-names", "2", "--max-weight", "0.25"
     )
+
+
+def test_a_saved_portfolio_keeps_holdings_its_runs_rebalance_from(client, market) -> None:
+    t = list(market.tickers)
+    held = {t[0]: 0.5, t[1]: 0.3}
+    saved = client.post(
+        "/api/portfolios",
+        json={"name": "book", "tickers": t, "holdings": held, "constraints": {"max_weight": 0.5}},
+    )
+    assert saved.status_code == 201, saved.text
+    doc = saved.json()
+    assert doc["holdings"] == held
+    again = client.put(f"/api/portfolios/{doc['id']}", json=doc)  # a GET document goes back
+    assert again.status_code == 200 and again.json()["holdings"] == held
+    run = client.post(
+        "/api/optimize/portfolio",
+        json={"portfolio_id": doc["id"], "rebalance": {"turnover": 0.2}},
+    ).json()
+    assert run["rebalance"]["cash_from"] == pytest.approx(0.2)
+    assert run["rebalance"]["turnover"] <= 0.2 + 1e-9
+    stored = client.get(f"/api/optimizations/{run['optimization_id']}").json()
+    assert stored["params"]["rebalance"]["holdings"] == held  # the start is kept
+    plain = client.post("/api/optimize/portfolio", json={"portfolio_id": doc["id"]}).json()
+    assert plain["rebalance"]["cash_from"] == pytest.approx(0.2)  # trades listed from them
+    over = client.post(
+        "/api/portfolios", json={"name": "over", "tickers": t, "holdings": {t[0]: 60, t[1]: 40}}
+    )
+    assert over.status_code == 422 and over.json()["field"] == "holdings"
+    assert "decimals of the book" in over.json()["detail"]
+
+
+def test_cli_portfolio_holdings(market, tmp_path) -> None:
+    t = market.tickers
+    code, out, err = market.cli(
+        "portfolios",
+        "create",
+        "cli-book",
+        "--tickers",
+        ",".join(t[:4]),
+        "--holdings",
+        f"{t[0]}=0.6,{t[1]}=0.4",
+    )
+    assert code == 0, err
+    code, out, _ = market.cli("portfolios", "show", "cli-book")
+    assert "Held" in out and "60.00 %" in out and "Cash 0.00 %" in out
+    doc = market.cli_json("optimize", "--portfolio", "cli-book", "--turnover", "0.1")
+    assert doc["rebalance"]["turnover"] <= 0.1 + 1e-9
+    assert market.cli("portfolios", "update", "cli-book", "--clear-holdings")[0] == 0
+    assert market.cli_json("portfolios", "show", "cli-book")["holdings"] == {}
+    assert "'ZZZ' is not one of the portfolio's tickers" in cli_error(
+        "--database-url", market.url, "portfolios", "update", "cli-book", "--holdings", "ZZZ=1"
+    )

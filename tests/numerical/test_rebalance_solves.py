@@ -178,3 +178,16 @@ def test_skfolio_previous_weights_costs_and_per_asset_turnover(market, solver) -
         assert net_sharpe(ours.weights) >= net_sharpe(peer.weights_) - 1e-12, net_sharpe(
             ours.weights
         ) - net_sharpe(peer.weights_)
+
+
+def test_max_sharpe_out_of_reach_within_the_limits_says_how_much_the_best_earns(solver) -> None:
+    tickers = ("UP", "DOWN", "FLAT")
+    universe = Universe(
+        tickers, [0.10, -0.20, -0.01], [[0.04, 0.0, 0.0], [0.0, 0.05, 0.0], [0.0, 0.0, 0.01]]
+    )
+    spec = RebalanceSpec({"DOWN": 0.9, "FLAT": 0.1}, turnover=0.05)
+    with pytest.raises(InfeasibleError) as caught:
+        _solve(solver, universe, MaxSharpe(), spec, max_weight=1.0)
+    assert caught.value.field == "risk_free_rate"
+    # at most 5 % moves from DOWN to UP: 0.85 * -0.2 + 0.1 * -0.01 + 0.05 * 0.1 = -0.166
+    assert "the most any earns is -0.166 (-16.6 %)" in caught.value.detail

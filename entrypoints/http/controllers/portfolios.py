@@ -31,7 +31,12 @@ class PortfolioController(Controller):
     ) -> Response[PortfolioDocument]:
         """201 with ``Location`` (clients, and schemathesis' stateful phase, follow it)."""
         portfolio = to_portfolio(
-            data.name, data.tickers, data.constraints, data.sectors, data.target_weights
+            data.name,
+            data.tickers,
+            data.constraints,
+            data.sectors,
+            data.target_weights,
+            data.holdings,
         )
         stored = await ManagePortfolios(uow).create(
             portfolio, settings=stored_settings(data.settings)
@@ -64,7 +69,12 @@ class PortfolioController(Controller):
                 field="id",
             )
         portfolio = to_portfolio(
-            data.name, data.tickers, data.constraints, data.sectors, data.target_weights
+            data.name,
+            data.tickers,
+            data.constraints,
+            data.sectors,
+            data.target_weights,
+            data.holdings,
         )
         stored = await ManagePortfolios(uow).replace(
             portfolio_id, portfolio, settings=stored_settings(data.settings)
