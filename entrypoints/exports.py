@@ -8,8 +8,8 @@ import msgspec
 import numpy as np
 
 from adapters.documents.codec import read_results
-from adapters.documents.results import FrontierResponse
-from domain.errors import InvalidPriceDataError
+from adapters.documents.results import FrontierResponse, OptimizationResponse
+from domain.errors import InvalidPriceDataError, ValidationError
 from domain.prices import PriceHistory
 from domain.records import OptimizationRecord
 
@@ -83,9 +83,14 @@ def frontier_csv(doc: FrontierResponse) -> str:
     return out.getvalue()
 
 
-def record_csv(record: OptimizationRecord) -> str:
-    """A stored run as CSV, from its document: frontier points, or ``ticker,weight``."""
+def record_csv(record: OptimizationRecord, trades: bool = False) -> str:
+    """A stored run as CSV, from its document: frontier points, or ``ticker,weight``; with
+    ``trades``, a rebalancing run's trades (``trades_csv``)."""
     doc = read_results(record)
+    if trades:
+        if isinstance(doc, FrontierResponse):
+            raise ValidationError("a frontier run has no trades", field="format")
+        return trades_csv(doc)
     if isinstance(doc, FrontierResponse):
         return frontier_csv(doc)
     out = io.StringIO()
@@ -93,3 +98,44 @@ def record_csv(record: OptimizationRecord) -> str:
     writer.writerow(["ticker", "weight"])
     writer.writerows((spreadsheet_safe(t), w) for t, w in doc.weights.items())
     return out.getvalue()
+
+
+def trades_csv(doc: OptimizationResponse) -> str:
+    """The trades of a run from holdings, one row per asset held before or after: weights
+    before and after and the change (decimals), side, one-off cost (decimal of the book),
+    notional; and with whole shares the price and the shares held, targeted and traded."""
+    r = doc.rebalance
+    if r is None:
+        raise ValidationError(
+            "this run started from cash with no trading terms: it has no trades (give "
+            "holdings, shares or a trading option)",
+            field="format",
+        )
+    trades = {t.ticker: t for t in r.trades}
+    shares = {row.ticker: row for row in (r.shares.rows if r.shares else [])}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["ticker", "side", "weight_from", "weight_to", "change", "cost", "notional"]
+    if r.shares:
+        header += ["price", "held_shares", "target_shares", "trade_shares"]
+    writer.writerow(header)
+    for ticker, weight in doc.weights.items():
+        t = trades.get(ticker)
+        before = t.weight_from if t else weight
+        if before == 0 and weight == 0 and ticker not in shares:
+            continue
+        row: list = [spreadsheet_safe(ticker), t.side if t else "", before, weight]
+        row += [t.change, t.cost, "" if t.notional is None else t.notional] if t else [0.0, 0.0, ""]
+        if r.shares:
+            s_row = shares.get(ticker)
+            row += (
+                ["", "", "", ""]
+                if s_row is None
+                else [s_row.price, _blank(s_row.held), s_row.target, _blank(s_row.trade)]
+            )
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _blank(value: float | None) -> float | str:
+    return "" if value is None else value

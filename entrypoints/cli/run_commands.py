@@ -29,6 +29,7 @@ from entrypoints.cli.render import json_text, print_frontier, print_optimization
 from entrypoints.cli.store import run_without_store, with_file_run_store
 from entrypoints.container import Container, runs_on
 from entrypoints.exports import frontier_csv
+from entrypoints.exports import trades_csv as trades_table
 
 PRICES = click.argument("prices", required=False, type=click.Path(path_type=Path))
 PORTFOLIO = click.option(
@@ -100,6 +101,11 @@ def _warn(warnings: list[str]) -> None:
 )
 @universe_options
 @rebalance_options
+@click.option(
+    "--trades-csv",
+    type=click.Path(path_type=Path),
+    help="Also write the trades from the holdings as CSV (with --holdings or --shares).",
+)
 @CHART_OPTION
 @CHARTS_OPTION
 @NO_SAVE
@@ -111,6 +117,7 @@ def optimize(
     objective: str,
     target: float | None,
     risk_aversion: float,
+    trades_csv: Path | None,
     chart: Path | None,
     charts_dir: Path | None,
     no_save: bool,
@@ -121,10 +128,15 @@ def optimize(
     unless --no-save. With --holdings (and the trading options) it rebalances from them and
     lists the trades."""
     goal = build_objective(objective, target, opts["risk_free"], risk_aversion)
-    spec = run_spec(Optimize(goal, rebalance_from(opts)), prices, portfolio_ref, opts)
+    rebalance = rebalance_from(opts)
+    if trades_csv is not None and rebalance is None and portfolio_ref is None:
+        raise click.UsageError("--trades-csv needs holdings (--holdings or --shares) to trade from")
+    spec = run_spec(Optimize(goal, rebalance), prices, portfolio_ref, opts)
     target_chart, folder = chart_target(chart, "weights"), charts_folder(charts_dir)
     outcome = _run(container, prices, no_save, lambda store: runs_on(container, store).run(spec))
     doc = read(outcome.document, OptimizationResponse)
+    if trades_csv is not None:
+        trades_csv.write_text(trades_table(doc))
     write_chart(target_chart, lambda fmt: draw_run_chart(container, outcome, "weights", fmt))
     write_charts(
         folder,

@@ -354,3 +354,36 @@ def test_cli_portfolio_holdings(market, tmp_path) -> None:
     assert "'ZZZ' is not one of the portfolio's tickers" in cli_error(
         "--database-url", market.url, "portfolios", "update", "cli-book", "--holdings", "ZZZ=1"
     )
+
+
+def test_the_trades_as_csv_from_the_cli_and_history(client, market, tmp_path) -> None:
+    import csv
+
+    t = market.tickers
+    out = tmp_path / "trades.csv"
+    doc = market.cli_json(
+        "optimize",
+        str(market.prices),
+        "--holdings",
+        f"{t[0]}=0.5,{t[1]}=0.5",
+        "--whole-shares",
+        "--value",
+        "20000",
+        "--trades-csv",
+        str(out),
+    )
+    rows = {row["ticker"]: row for row in csv.DictReader(out.open())}
+    for trade in doc["rebalance"]["trades"]:
+        row = rows[trade["ticker"]]
+        assert float(row["change"]) == trade["change"] and row["side"] == trade["side"]
+    for share in doc["rebalance"]["shares"]["rows"]:
+        assert float(rows[share["ticker"]]["target_shares"]) == share["target"]
+    stored = client.get(f"/api/optimizations/{doc['optimization_id']}?format=trades")
+    assert stored.status_code == 200 and stored.headers["content-type"].startswith("text/csv")
+    assert stored.text == out.read_text()
+    plain = market.optimize_file()["optimization_id"]
+    none = client.get(f"/api/optimizations/{plain}?format=trades")
+    assert none.status_code in (400, 422) and none.json()["field"] == "format"
+    assert "--trades-csv needs holdings" in cli_error(
+        "optimize", str(market.prices), "--no-save", "--trades-csv", str(out)
+    )

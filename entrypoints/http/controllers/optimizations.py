@@ -71,13 +71,15 @@ class OptimizationController(Controller):
     async def show(
         self, optimization_id: FromPath[str], uow: Uow, format: FromQuery[str] = "json"
     ) -> Response[OptimizationRecordDocument]:
-        """One run; ``?format=csv`` gives its weights (single) or points (frontier) as CSV."""
+        """One run; ``?format=csv`` gives its weights (single) or points (frontier) as CSV,
+        ``?format=trades`` a rebalancing run's trades as CSV."""
         async with uow() as u:
             record = await u.optimizations.get(optimization_id)
-        if format == "csv":
-            return Response(record_csv(record), media_type="text/csv")  # type: ignore[return-value]
+        if format in ("csv", "trades"):
+            text = record_csv(record, trades=format == "trades")
+            return Response(text, media_type="text/csv")  # type: ignore[return-value]
         if format != "json":
-            raise ValidationError("format must be json or csv", field="format")
+            raise ValidationError("format must be json, csv or trades", field="format")
         return Response(record_document(record))
 
     @get(
