@@ -191,3 +191,24 @@ def test_max_sharpe_out_of_reach_within_the_limits_says_how_much_the_best_earns(
     assert caught.value.field == "risk_free_rate"
     # at most 5 % moves from DOWN to UP: 0.85 * -0.2 + 0.1 * -0.01 + 0.05 * 0.1 = -0.166
     assert "the most any earns is -0.166 (-16.6 %)" in caught.value.detail
+
+
+def test_skfolio_benchmark_tracker_on_a_capped_benchmark(market, solver) -> None:
+    """skfolio's BenchmarkTracker minimizes the tracking error of X w against the benchmark's
+    returns y = X b; with caps below the benchmark's weights it cannot hold b itself. pfopt's
+    min_tracking_error on the same (sample) covariance reaches a tracking error no larger,
+    with the same weights to skfolio's accuracy."""
+    from skfolio.optimization import BenchmarkTracker
+
+    x, universe = market
+    bench = {"A0": 0.4, "A1": 0.3, "A2": 0.2, "A3": 0.1}
+    b = np.array([bench.get(t, 0.0) for t in universe.tickers])
+    peer = BenchmarkTracker(max_weights=0.25).fit(x, x @ b)
+    ours, _ = _solve(solver, universe, MinTrackingError(), RebalanceSpec(benchmark=bench), 0.25)
+
+    def te(w):
+        return float(np.sqrt(universe.portfolio_variance(w - b)))
+
+    np.testing.assert_allclose(ours.weights, peer.weights_, atol=1e-4)
+    assert te(ours.weights) <= te(np.asarray(peer.weights_)) + 1e-12
+    assert ours.rebalance.tracking_error == pytest.approx(te(ours.weights), rel=1e-12)
