@@ -9,6 +9,7 @@ from adapters.charts.composition import composition_figure
 from adapters.charts.frontier import frontier_figure
 from adapters.charts.layout import render
 from adapters.charts.risk import risk_figure
+from adapters.charts.trades import trades_figure
 from adapters.charts.weights import sectors_figure, weights_figure
 from domain.charts import AssetPoints, ChartFormat
 from domain.frontier import FrontierResult
@@ -68,4 +69,17 @@ class MatplotlibChartRenderer:
     ) -> bytes:
         return render(
             lambda: risk_figure(tickers, weights, percent, caption, self._dpi), fmt, self._dpi
+        )
+
+    def trades(
+        self,
+        tickers: Sequence[str],
+        current: FloatArray,
+        target: FloatArray,
+        fmt: ChartFormat,
+        *,
+        caption: str = "",
+    ) -> bytes:
+        return render(
+            lambda: trades_figure(tickers, current, target, caption, self._dpi), fmt, self._dpi
         )

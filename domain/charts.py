@@ -13,12 +13,13 @@ from domain.model import Universe
 from domain.types import FloatArray
 
 ChartFormat: TypeAlias = Literal["png", "svg"]
-ChartKind: TypeAlias = Literal["frontier", "composition", "weights", "risk", "sectors"]
+ChartKind: TypeAlias = Literal["frontier", "composition", "weights", "risk", "sectors", "trades"]
 RUN_CHARTS: dict[str, tuple[ChartKind, ...]] = {
-    "single": ("weights", "risk", "sectors"),
+    "single": ("weights", "risk", "sectors", "trades"),
     "frontier": ("frontier", "composition", "sectors"),
 }
-"""The charts of each kind of run (``single``, ``frontier``)."""
+"""The charts of each kind of run (``single``, ``frontier``); ``trades`` only for a single run
+that started from holdings."""
 UNCLASSIFIED = "Unclassified"
 COMPOSITION_TOP = 12
 """Assets drawn on their own in the composition chart; the rest are one 'Other' band."""
@@ -155,6 +156,20 @@ class ChartRenderer(Protocol):
         title: str = "Weight by sector",
     ) -> bytes:
         """Net weight by sector (``sectors``: ticker -> sector; missing: Unclassified)."""
+        ...
+
+    def trades(
+        self,
+        tickers: Sequence[str],
+        current: FloatArray,
+        target: FloatArray,
+        fmt: ChartFormat,
+        *,
+        caption: str = "",
+    ) -> bytes:
+        """Each asset's weight before and after a rebalance, sorted by the size of its trade,
+        the trade beside it; beyond 40 assets the 30 largest trades, saying what the rest
+        move."""
         ...
 
     def risk_contributions(

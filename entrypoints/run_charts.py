@@ -19,7 +19,13 @@ from domain.ports import PriceSource, RiskEstimator
 KINDS = RUN_CHARTS
 """The charts each kind of run has; ``risk`` needs the run's prices again."""
 
+
 Document = dict[str, Any]
+
+
+def kinds_of(kind: str, results: Document) -> tuple[str, ...]:
+    """The charts this run has: ``trades`` only when it started from holdings."""
+    return tuple(k for k in KINDS.get(kind, ()) if k != "trades" or results.get("rebalance"))
 
 
 def sectors_of(params: Document) -> dict[str, str]:
@@ -74,6 +80,18 @@ def draw(
         return charts.efficient_frontier(*_frontier(results), fmt, caption=caption)
     if kind == "composition":
         return charts.frontier_composition(_frontier(results)[0], fmt, caption=caption)
+    if kind == "trades":
+        r = results.get("rebalance")
+        if not r:
+            raise NotFoundError(
+                "this run started from cash with no trading terms: it has no trades chart",
+                field="chart",
+            )
+        names = list(results["weights"])
+        before = {t["ticker"]: t["weight_from"] for t in r["trades"]}
+        target = np.array([results["weights"][t] for t in names], dtype=float)
+        current = np.array([before.get(t, results["weights"][t]) for t in names], dtype=float)
+        return charts.trades(names, current, target, fmt, caption=caption)
     if kind == "risk":
         assert report is not None, "the risk chart needs the run's risk report"
         return charts.risk_contributions(

@@ -46,6 +46,31 @@ def constraints_text(c: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def rebalance_text(r: dict[str, Any] | None) -> str:
+    """The trading terms of a run from holdings, in words ("" without any)."""
+    if not r:
+        return ""
+    held = r.get("shares") or r.get("holdings")
+    words = ["from holdings" if held else "from cash"]
+    if r.get("turnover") is not None:
+        words.append(f"turnover <= {_pct(r['turnover'])}")
+    if r.get("max_trade") is not None:
+        words.append(f"trades <= {_pct(r['max_trade'])} each")
+    cost = r.get("cost_bps")
+    if cost:
+        words.append(f"costs {cost:g} bps" if not isinstance(cost, dict) else "costs by asset")
+    if r.get("fee_per_trade"):
+        words.append(f"fee {r['fee_per_trade']:g} a trade")
+    if r.get("benchmark"):
+        te = r.get("max_tracking_error")
+        words.append("tracking a benchmark" + ("" if te is None else f" within {_pct(te)}"))
+    if r.get("max_names") is not None:
+        words.append(f"at most {r['max_names']} names")
+    if r.get("min_position") is not None:
+        words.append(f"positions 0 or >= {_pct(r['min_position'])}")
+    return ", ".join(words)
+
+
 def run_caption(params: dict[str, Any], results: dict[str, Any]) -> str:
     """What produced a run, in one line: assets and source, constraints, estimation window,
     covariance and returns methods, risk-free rate and the engine that answered."""
@@ -54,6 +79,9 @@ def run_caption(params: dict[str, Any], results: dict[str, Any]) -> str:
     n_assets = len(params.get("tickers") or [])
     parts = [f"{n_assets} assets from {params.get('source', '?')}"]
     parts.append(constraints_text(params.get("constraints") or {}))
+    trading = rebalance_text(params.get("rebalance"))
+    if trading:
+        parts.append(trading)
     window = results.get("window")
     if window:
         parts.append(

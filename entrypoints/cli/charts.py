@@ -23,7 +23,8 @@ CHARTS_OPTION = click.option(
     type=click.Path(path_type=Path),
     metavar="DIR",
     help="Also draw every chart of the run as DIR/<kind>.png (optimize: weights, risk, "
-    "sectors; frontier: frontier, composition, sectors). DIR is created if missing.",
+    "sectors, and trades from holdings; frontier: frontier, composition, sectors). DIR is "
+    "created if missing.",
 )
 IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".pdf", ".webp")
 

@@ -30,6 +30,7 @@ from entrypoints.cli.store import run_without_store, with_file_run_store
 from entrypoints.container import Container, runs_on
 from entrypoints.exports import frontier_csv
 from entrypoints.exports import trades_csv as trades_table
+from entrypoints.run_charts import kinds_of
 
 PRICES = click.argument("prices", required=False, type=click.Path(path_type=Path))
 PORTFOLIO = click.option(
@@ -140,7 +141,7 @@ def optimize(
     write_chart(target_chart, lambda fmt: draw_run_chart(container, outcome, "weights", fmt))
     write_charts(
         folder,
-        RUN_CHARTS["single"],
+        kinds_of("single", outcome.document),
         lambda kind, fmt: draw_run_chart(container, outcome, kind, fmt),
     )
     if opts["as_json"]:

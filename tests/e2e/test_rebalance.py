@@ -387,3 +387,28 @@ def test_the_trades_as_csv_from_the_cli_and_history(client, market, tmp_path) ->
     assert "--trades-csv needs holdings" in cli_error(
         "optimize", str(market.prices), "--no-save", "--trades-csv", str(out)
     )
+
+
+def test_a_rebalance_has_a_trades_chart_over_http_and_the_cli(client, market, tmp_path) -> None:
+    t = market.tickers
+    doc = client.post(
+        "/api/optimize/portfolio",
+        json={"tickers": list(t), "rebalance": {"holdings": {t[0]: 1.0}, "turnover": 0.4}},
+    ).json()
+    png = client.get(f"/api/optimizations/{doc['optimization_id']}/charts/trades.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    plain = client.post("/api/optimize/portfolio", json={"tickers": list(t)}).json()
+    none = client.get(f"/api/optimizations/{plain['optimization_id']}/charts/trades.png")
+    assert none.status_code == 404 and "no trades chart" in none.json()["detail"]
+    folder = tmp_path / "charts"
+    code, _, err = market.cli(
+        "optimize",
+        str(market.prices),
+        "--no-save",
+        "--holdings",
+        f"{t[0]}=1",
+        "--charts",
+        str(folder),
+    )
+    assert code == 0, err
+    assert (folder / "trades.png").read_bytes().startswith(b"\x89PNG")

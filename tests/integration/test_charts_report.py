@@ -266,3 +266,28 @@ def test_composition_of_one_point_draws_and_of_none_is_a_chart_error() -> None:
     )
     with pytest.raises(ChartError, match="no feasible point"):
         renderer.frontier_composition(none, "png")
+
+
+def test_the_trades_chart_sorts_by_trade_and_says_what_it_leaves_out() -> None:
+    from adapters.charts.trades import TRADES_ALL, TRADES_TOP, trades_figure
+
+    tickers = ["A", "B", "C", "D"]
+    current, target = np.array([0.5, 0.3, 0.2, 0.0]), np.array([0.2, 0.3, 0.2, 0.3])
+    figure = trades_figure(tickers, current, target, CAPTION)
+    ax = figure.axes[0]
+    # the largest trades first (a tie: the larger target first), then the unchanged
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["D", "A", "B", "C"]  # top down
+    texts = [t.get_text() for t in figure.findobj(Text)]
+    assert "+30.0" in texts and "-30.0" in texts
+    assert any("turnover 30.0 %" in t for t in texts)
+    assert any("CAPTIONTOKEN" in t for t in texts)
+    n = TRADES_ALL + 10
+    many = [f"T{i}" for i in range(n)]
+    before, after = np.full(n, 1 / n), np.roll(np.full(n, 1 / n), 0)
+    after[:10] += 0.001
+    after[10:20] -= 0.001
+    figure = trades_figure(many, before, after)
+    assert len(figure.axes[0].get_yticklabels()) == TRADES_TOP
+    assert any(f"The {TRADES_TOP} largest of {n}" in t.get_text() for t in figure.findobj(Text))
+    with pytest.raises(ChartError):
+        trades_figure(tickers, np.zeros(4), np.zeros(4))
