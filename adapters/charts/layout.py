@@ -152,6 +152,22 @@ def value_labels(ax: Axes, positions, values, size: float, at=None, prefix: str 
         text.set_in_layout(False)
 
 
+def paired_bar_axes(
+    ax: Axes, y, labels: list[str], font: float, xlabel: str, handles: list
+) -> None:
+    """The axes of two bars per asset (risk beside weight, current beside target): the
+    tickers down the side, a percent x axis from a zero line, the legend outside the bars."""
+    ax.set_yticks(y, [literal(t) for t in labels], fontsize=font)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    percent_axis(ax, "x")
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(
+        handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+    )
+
+
 def render(build: Callable[[], Figure], fmt: ChartFormat, dpi: int) -> bytes:
     """The figure ``build`` returns, as PNG or SVG; any failure is one ``ChartError``."""
     buffer = io.BytesIO()

@@ -9,10 +9,9 @@ from matplotlib.patches import Patch
 from adapters.charts.layout import (
     COLORS,
     footnote,
-    literal,
     new_figure,
+    paired_bar_axes,
     percent,
-    percent_axis,
     value_labels,
     widen,
 )
@@ -60,21 +59,15 @@ def risk_figure(
     widen(ax, [*risk, *held_w], 0.2)
     value_labels(ax, y + 0.2, risk, font - 1)
     value_labels(ax, y - 0.2, held_w, font - 1)
-    ax.set_yticks(y, [literal(tickers[i]) for i in shown], fontsize=font)
-    ax.set_ylim(-0.6, len(shown) - 0.4)
-    percent_axis(ax, "x")
-    ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_xlabel("Share of portfolio risk (volatility) and weight")
-    ax.grid(axis="x", alpha=0.3)
     handles = [
         Patch(color=COLORS["risk"], label="Share of risk"),
         Patch(color=COLORS["long"], label="Weight (long)"),
     ]
     if any(v < 0 for v in held_w):
         handles.append(Patch(color=COLORS["short"], label="Weight (short)"))
-    ax.legend(
-        handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
-    )
+    labels = [tickers[i] for i in shown]
+    xlabel = "Share of portfolio risk (volatility) and weight"
+    paired_bar_axes(ax, y, labels, font, xlabel, handles)
     if rest:
         footnote(
             figure, [kept_note(len(shown), len(held), float(p[rest].sum()), float(w[rest].sum()))]

@@ -9,10 +9,9 @@ from matplotlib.patches import Patch
 from adapters.charts.layout import (
     COLORS,
     footnote,
-    literal,
     new_figure,
+    paired_bar_axes,
     percent,
-    percent_axis,
     value_labels,
     widen,
 )
@@ -69,16 +68,9 @@ def trades_figure(
                 fontsize=font - 1,
                 color=COLORS["star"] if delta < 0 else COLORS["minvar"],
             )
-    ax.set_yticks(y, [literal(tickers[i]) for i in shown], fontsize=font)
-    ax.set_ylim(-0.6, len(shown) - 0.4)
-    percent_axis(ax, "x")
-    ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_xlabel("Weight (the trade in percentage points beside the current bar)")
-    ax.grid(axis="x", alpha=0.3)
     handles = [Patch(color=BEFORE, label="Current"), Patch(color=COLORS["long"], label="Target")]
-    ax.legend(
-        handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
-    )
+    xlabel = "Weight (the trade in percentage points beside the current bar)"
+    paired_bar_axes(ax, y, [tickers[i] for i in shown], font, xlabel, handles)
     if rest:
         moved = float(np.abs(change[rest]).sum())
         footnote(

@@ -98,7 +98,8 @@ def rebalance_options(command):
     return command
 
 
-def _pairs(text: str, option: str, example: str) -> dict[str, float]:
+def pairs(text: str, option: str, example: str, what: str = "NUMBER") -> dict[str, float]:
+    """``A=0.3,B=0.7`` as {ticker: number}; a malformed item is a usage error naming it."""
     out: dict[str, float] = {}
     for item in text.split(","):
         name, sep, value = item.partition("=")
@@ -108,7 +109,7 @@ def _pairs(text: str, option: str, example: str) -> dict[str, float]:
             out[name.strip()] = float(value)
         except ValueError:
             raise click.BadParameter(
-                f"{item!r}: expected TICKER=NUMBER, e.g. {example}", param_hint=option
+                f"{item!r}: expected TICKER={what}, e.g. {example}", param_hint=option
             ) from None
     return out
 
@@ -122,7 +123,7 @@ def weights_argument(text: str, option: str, column: str = "weight") -> dict[str
         if not path.exists():
             raise click.BadParameter(f"{text!r}: no such file", param_hint=option)
         return read_weights(path, column)
-    return _pairs(text, option, "AAPL=0.3,MSFT=0.7" if column == "weight" else "AAPL=10,MSFT=5")
+    return pairs(text, option, "AAPL=0.3,MSFT=0.7" if column == "weight" else "AAPL=10,MSFT=5")
 
 
 def _take_cash(rows: dict[str, float], given: float | None, option: str, cash: str):
@@ -154,7 +155,7 @@ def rebalance_from(opts: dict[str, Any]) -> RebalanceSpec | None:
         try:
             cost = float(text)
         except ValueError:
-            cost = _pairs(text, "--cost-bps", "AAPL=5,MSFT=20")
+            cost = pairs(text, "--cost-bps", "AAPL=5,MSFT=20")
     benchmark = None
     if values["benchmark"] is not None:
         benchmark = weights_argument(values["benchmark"], "--benchmark")
@@ -168,7 +169,7 @@ def rebalance_from(opts: dict[str, Any]) -> RebalanceSpec | None:
         try:
             lot = float(values["lot"])
         except ValueError:
-            lot = _pairs(values["lot"], "--lot", "AAPL=10,MSFT=1")
+            lot = pairs(values["lot"], "--lot", "AAPL=10,MSFT=1")
     return RebalanceSpec(
         holdings=holdings,
         cash=cash or 0.0,

@@ -19,23 +19,13 @@ from domain.records import OptimizationRecord
 from entrypoints.cli.charts import CHART_OPTION, chart_target, risk_caption, write_chart
 from entrypoints.cli.commands import short_help
 from entrypoints.cli.options import DATE, estimation_from
+from entrypoints.cli.rebalance_options import pairs
 from entrypoints.cli.render import json_text
 from entrypoints.cli.store import with_store
 
 
 def parse_weights(text: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for item in text.split(","):
-        name, sep, value = item.partition("=")
-        try:
-            if not sep or not name.strip():
-                raise ValueError
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise click.BadParameter(
-                f"{item!r}: expected TICKER=WEIGHT, e.g. AAPL=0.3", param_hint="--weights"
-            ) from None
-    return out
+    return pairs(text, "--weights", "AAPL=0.3", "WEIGHT")
 
 
 def _print(r: RiskReport) -> None:
