@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 
 from application.allocate import Allocation, allocate
 from application.estimate_universe import EstimationSettings, ModelSource
+from domain.constraints import AssetBounds
+from domain.errors import DomainError, InvalidConstraintError
 from domain.linear import compile_constraints
 from domain.model import Portfolio, Universe
 from domain.objectives import MaxSharpe, Objective, check_rate
@@ -54,13 +56,22 @@ class OptimizePortfolio:
 
     def execute(self, cmd: OptimizePortfolioCommand) -> OptimizationResult:
         started = time.perf_counter()
-        estimated = self._models.estimate(cmd.portfolio.tickers, cmd.estimation)
+        spec, index = cmd.rebalance, None
+        if spec is not None and spec.index is not None:
+            if spec.index in cmd.portfolio.tickers:  # one of the assets: weights on it
+                spec = replace(spec, benchmark={spec.index: 1.0}, index=None)
+            else:
+                index = spec.index
+        estimated = self._estimate(cmd, index)
         tickers = estimated.universe.tickers
-        constraints = compile_constraints(tickers, cmd.portfolio.constraints)
+        extra: tuple = () if index is None else (AssetBounds({index: (0.0, 0.0)}),)
+        constraints = compile_constraints(tickers, (*cmd.portfolio.constraints, *extra))
         rebalance = None
-        if cmd.rebalance is not None:
+        if spec is not None:
+            if index is not None:
+                spec = replace(spec, benchmark={index: 1.0}, index=None)
             rebalance = compile_rebalance(
-                tickers, cmd.rebalance, constraints.long_only, estimated.last_prices
+                tickers, spec, constraints.long_only, estimated.last_prices
             )
         allocation = allocate(
             self._solver,
@@ -73,6 +84,8 @@ class OptimizePortfolio:
         )
         if rebalance is not None and rebalance.lots is not None:
             allocation = self._in_whole_lots(estimated.universe, allocation, rebalance)
+        if index is not None:
+            allocation = without_asset(allocation, tickers.index(index))
         return OptimizationResult(
             objective=cmd.objective,
             allocation=allocation,
@@ -81,6 +94,21 @@ class OptimizePortfolio:
             n_observations=estimated.n_observations,
             duration_ms=(time.perf_counter() - started) * 1000.0,
         )
+
+    def _estimate(self, cmd: OptimizePortfolioCommand, index: str | None):
+        """The run's universe, with the index's prices beside its assets when it tracks
+        one (an index without prices is the benchmark's error, not the assets')."""
+        if index is None:
+            return self._models.estimate(cmd.portfolio.tickers, cmd.estimation)
+        try:
+            return self._models.estimate((*cmd.portfolio.tickers, index), cmd.estimation)
+        except DomainError as error:
+            if index not in error.detail:
+                raise
+            raise InvalidConstraintError(
+                f"index {index}: {error.detail} (the benchmark needs prices over the run's window)",
+                field="index",
+            ) from None
 
     def _in_whole_lots(
         self, universe: Universe, allocation: Allocation, rebalance: Rebalance
@@ -105,3 +133,31 @@ class OptimizePortfolio:
             allocation.rebalance, shares=rounded, rounding_tracking_error=max(drift, 0.0) ** 0.5
         )
         return replace(allocation, rebalance=report)
+
+
+def without_asset(allocation: Allocation, i: int) -> Allocation:
+    """``allocation`` without asset ``i`` (a tracked index, held at 0): its weights, trades
+    and whole-share rows; the metrics stand (the asset's weight was 0)."""
+    keep = [k for k in range(len(allocation.tickers)) if k != i]
+    report = allocation.rebalance
+    if report is not None:
+        gone = allocation.tickers[i]
+        trades = tuple(t for t in report.trades if t.ticker != gone)
+        shares = report.shares
+        if shares is not None:
+            held = None if shares.held is None else shares.held[keep]
+            shares = replace(
+                shares,
+                shares=shares.shares[keep],
+                prices=shares.prices[keep],
+                lots=shares.lots[keep],
+                weights=shares.weights[keep],
+                held=held,
+            )
+        report = replace(report, trades=trades, shares=shares)
+    return replace(
+        allocation,
+        tickers=tuple(allocation.tickers[k] for k in keep),
+        weights=allocation.weights[keep],
+        rebalance=report,
+    )

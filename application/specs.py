@@ -66,9 +66,12 @@ class Optimize:
 
     def __post_init__(self) -> None:
         r = self.rebalance
-        if self.objective.name == "min_tracking_error" and (r is None or r.benchmark is None):
+        if self.objective.name == "min_tracking_error" and (
+            r is None or (r.benchmark is None and r.index is None)
+        ):
             raise ValidationError(
-                "objective min_tracking_error needs a benchmark (rebalance.benchmark)",
+                "objective min_tracking_error needs a benchmark (rebalance.benchmark weights, "
+                "or rebalance.index: a ticker whose prices are the benchmark)",
                 field="benchmark",
             )
         if self.objective.name == "min_turnover" and (r is None or not (r.holdings or r.cash)):

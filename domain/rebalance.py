@@ -107,9 +107,19 @@ class RebalanceSpec:
     min_position: float | None = None
     max_names: int | None = None
     fee_per_trade: float | None = None
+    index: str | None = None
+    """A ticker whose prices are the benchmark (an index or a fund): estimated with the run's
+    assets, never held; instead of ``benchmark`` weights."""
 
     def __post_init__(self) -> None:
         self._check_positions()
+        if self.index is not None:
+            if not str(self.index).strip():
+                raise InvalidConstraintError("index: give a ticker", field="index")
+            if self.benchmark is not None:
+                raise InvalidConstraintError(
+                    "give benchmark weights or an index ticker, not both", field="index"
+                )
         self._check_shares()
         cash = _finite(self.cash, "cash")
         if cash < 0:
@@ -136,7 +146,7 @@ class RebalanceSpec:
             _weights(self.benchmark, "benchmark")
         te = self.max_tracking_error
         if te is not None:
-            if self.benchmark is None:
+            if self.benchmark is None and self.index is None:
                 raise InvalidConstraintError(
                     "max_tracking_error needs a benchmark to track", field="benchmark"
                 )

@@ -41,6 +41,8 @@ class RebalanceDocument(Document):
     min_position: float | None = None
     max_names: int | None = None
     fee_per_trade: float | None = None
+    index: str | None = None
+    """A ticker whose prices are the benchmark (estimated beside the assets, never held)."""
 
 
 def to_rebalance(doc: RebalanceDocument) -> RebalanceSpec:
@@ -62,6 +64,7 @@ def to_rebalance(doc: RebalanceDocument) -> RebalanceSpec:
         min_position=doc.min_position,
         max_names=doc.max_names,
         fee_per_trade=doc.fee_per_trade,
+        index=doc.index,
     )
 
 
@@ -85,6 +88,7 @@ def rebalance_document(spec: RebalanceSpec) -> RebalanceDocument:
         min_position=spec.min_position,
         max_names=spec.max_names,
         fee_per_trade=spec.fee_per_trade,
+        index=spec.index,
     )
 
 

@@ -36,6 +36,12 @@ REBALANCE_OPTIONS = [
         "active share; with --max-te or --objective min-tracking-error.",
     ),
     click.option(
+        "--index",
+        metavar="TICKER",
+        help="A ticker in the prices (an index, a fund) to track instead of --benchmark weights: "
+        "estimated beside the assets, never held.",
+    ),
+    click.option(
         "--max-te", type=float, help="Cap on annualized tracking error vs --benchmark (decimal)."
     ),
     click.option("--value", type=float, help="The book's value in currency, for trade notionals."),
@@ -89,6 +95,7 @@ NAMES = (
     "min_position",
     "max_names",
     "fee_per_trade",
+    "index",
 )
 
 
@@ -187,4 +194,5 @@ def rebalance_from(opts: dict[str, Any]) -> RebalanceSpec | None:
         min_position=values["min_position"],
         max_names=values["max_names"],
         fee_per_trade=values["fee_per_trade"],
+        index=values["index"],
     )

@@ -412,3 +412,55 @@ def test_a_rebalance_has_a_trades_chart_over_http_and_the_cli(client, market, tm
     )
     assert code == 0, err
     assert (folder / "trades.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_an_index_ticker_as_the_benchmark(client, market) -> None:
+    """The index is estimated beside the assets (its covariance with them is what the
+    tracking error needs) and never held: the result lists only the run's assets."""
+    t = list(market.tickers)
+    assets, index = t[:4], t[5]
+    body = {"tickers": assets, "objective": {"kind": "min_tracking_error"}}
+    doc = client.post("/api/optimize/portfolio", json={**body, "rebalance": {"index": index}})
+    assert doc.status_code == 200, doc.text
+    doc = doc.json()
+    assert set(doc["weights"]) == set(assets)
+    te = doc["rebalance"]["tracking_error"]
+    # the same from a dense model: a run on all five with the index's weight fixed at 0
+    both = client.post(
+        "/api/optimize/portfolio",
+        json={
+            "tickers": [*assets, index],
+            "objective": {"kind": "min_tracking_error"},
+            "constraints": {"bounds": {index: [0, 0]}},
+            "rebalance": {"benchmark": {index: 1.0}},
+        },
+    ).json()
+    assert te == pytest.approx(both["rebalance"]["tracking_error"], rel=1e-7)
+    for ticker in assets:
+        assert doc["weights"][ticker] == pytest.approx(both["weights"][ticker], abs=1e-6)
+    capped = client.post(
+        "/api/optimize/portfolio",
+        json={"tickers": assets, "rebalance": {"index": index, "max_tracking_error": te * 1.5}},
+    ).json()
+    assert capped["rebalance"]["tracking_error"] <= te * 1.5 + 1e-9
+    for rebalance, field, detail in [
+        ({"index": "NOPE"}, "index", "index NOPE:"),
+        ({"index": index, "benchmark": {t[0]: 1.0}}, "index", "not both"),
+        ({"index": index, "max_tracking_error": te / 2}, "max_tracking_error", "the least"),
+    ]:
+        r = client.post("/api/optimize/portfolio", json={"tickers": assets, "rebalance": rebalance})
+        assert r.status_code in (400, 422) and r.json()["field"] == field, r.text
+        assert detail in r.json()["detail"]
+    code, out, err = market.cli(
+        "optimize",
+        str(market.prices),
+        "--tickers",
+        ",".join(assets),
+        "--index",
+        index,
+        "--objective",
+        "min-tracking-error",
+        "--no-save",
+    )
+    assert code == 0, err
+    assert f"tracking error {te * 100:.2f} %/yr" in out
