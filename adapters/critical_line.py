@@ -34,7 +34,7 @@ from adapters.critical_line_kkt import (
 )
 from adapters.highs_lp import extreme_portfolio
 from domain.errors import UnboundedError
-from domain.linear import LinearConstraints
+from domain.linear import LinearConstraints, row_bounds
 from domain.risk_model import FactorModel
 from domain.types import FloatArray
 
@@ -479,6 +479,7 @@ def scaled_problem(
     mu_scale = float(np.max(np.abs(expected_returns))) or 1.0
     if cov_scale <= 0:
         raise CriticalLineError("zero covariance")
+    row_lower, row_upper = row_bounds(lc)
     p = _Problem(
         risk,
         1.0 / cov_scale,
@@ -486,8 +487,8 @@ def scaled_problem(
         np.asarray(lc.lower, dtype=float),
         np.asarray(lc.upper, dtype=float),
         lc.matrix(),
-        np.array([r.lower for r in lc.rows], dtype=float),
-        np.array([r.upper for r in lc.rows], dtype=float),
+        row_lower,
+        row_upper,
         check,
         risk / cov_scale if isinstance(risk, np.ndarray) and risk.shape[0] <= KEEP_SCALED else None,
     )

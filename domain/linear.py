@@ -151,3 +151,33 @@ def compile_constraints(
             case FactorBounds():
                 rows.extend(_factor_rows(tickers, constraint))
     return LinearConstraints(frozen_array(lower), frozen_array(upper), tuple(rows), leverage)
+
+
+IMPLIED_SLACK = 1e-12
+"""A bound this close to what the others already force counts as implied."""
+
+
+def row_bounds(lc: LinearConstraints) -> tuple[FloatArray, FloatArray]:
+    """Every row's (lower, upper), a side that the budget and the per-asset bounds already
+    imply set to -inf/inf. Only group rows of a long-only book are judged (their reachable
+    total is closed-form: at most min(sum of the members' caps, 1 - the others' floors), at
+    least max(sum of the members' floors, 1 - the others' caps)); other rows keep both sides.
+    An implied side never binds, and kept it makes the active rows linearly dependent when the
+    path meets it (a sector capped at 100 % made the engine's KKT system singular)."""
+    lower = np.array([r.lower for r in lc.rows], dtype=float)
+    upper = np.array([r.upper for r in lc.rows], dtype=float)
+    if not lc.long_only or not np.all(np.isfinite(lc.upper)):
+        return lower, upper
+    floor, cap = float(lc.lower.sum()), float(lc.upper.sum())
+    for k, row in enumerate(lc.rows):
+        if row.members is None:
+            continue
+        inside = list(row.members)
+        low_in, up_in = float(lc.lower[inside].sum()), float(lc.upper[inside].sum())
+        most = min(up_in, 1.0 - (floor - low_in))
+        least = max(low_in, 1.0 - (cap - up_in))
+        if upper[k] >= most - IMPLIED_SLACK:
+            upper[k] = math.inf
+        if lower[k] <= least + IMPLIED_SLACK:
+            lower[k] = -math.inf
+    return lower, upper
