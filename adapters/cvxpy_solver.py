@@ -228,6 +228,10 @@ def _program(problem: Problem) -> tuple[cp.Problem, Callable[[], FloatArray]]:
                 return np.asarray(w.value, dtype=float) / float(kappa.value)
 
             return program, sharpe_weights
+        case _:
+            raise ValidationError(
+                f"objective {objective.name} is not solved through CVXPY", field="objective"
+            )
     return program, lambda: np.asarray(w.value, dtype=float)
 
 

@@ -6,16 +6,62 @@ cap), or all of them when the caller names a solver chain of its own."""
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from adapters.frontier_solvers import CriticalLineFrontierSolver
 from adapters.highs_lp import highest_return as lp_highest_return
+from adapters.risk_budgeting import risk_budget_weights
 from adapters.solver_defaults import TRADING_CHAIN
+from domain.errors import InfeasibleError, InvalidObjectiveError
 from domain.linear import LinearConstraints
 from domain.model import Universe
-from domain.objectives import MaxSharpe, MinVariance, TargetReturn
+from domain.objectives import MaxSharpe, MinVariance, RiskBudget, TargetReturn
 from domain.problem import Problem, Solution
+from domain.units import share
 
 if TYPE_CHECKING:
     from adapters.cvxpy_solver import CvxpySolver
+
+
+def risk_budget_solution(problem: Problem) -> Solution:
+    """Risk budgeting (``adapters.risk_budgeting``) on a long-only, fully invested book; bounds
+    and limits that the risk-budget portfolio would break are refused, naming them (the
+    budgeted portfolio under binding bounds is not solved yet)."""
+    universe, lc, objective = problem.universe, problem.constraints, problem.objective
+    assert isinstance(objective, RiskBudget)
+    if not lc.long_only or lc.rows or (problem.rebalance and problem.rebalance.shapes_problem):
+        raise InvalidObjectiveError(
+            "risk budgeting takes a long-only book with per-asset bounds only (no sector or "
+            "factor limits, shorts or trading limits yet)",
+            field="objective",
+        )
+    tickers = universe.tickers
+    if objective.budgets is None:
+        budgets = np.full(len(tickers), 1.0 / len(tickers))
+    else:
+        unknown = sorted(set(objective.budgets) - set(tickers))
+        missing = [t for t in tickers if t not in objective.budgets]
+        if unknown or missing:
+            what = (
+                f"{unknown[0]!r} is not one of the run's assets"
+                if unknown
+                else (f"no budget for {missing[0]} (give one for every asset)")
+            )
+            raise InvalidObjectiveError(f"budgets: {what}", field="budgets")
+        budgets = np.array([objective.budgets[t] for t in tickers], dtype=float)
+    weights, error, _ = risk_budget_weights(universe.covariance, budgets)
+    over = weights > lc.upper + 1e-12
+    under = weights < lc.lower - 1e-12
+    if over.any() or under.any():
+        i = int(np.argmax(over | under))
+        side = "above its cap" if over[i] else "below its floor"
+        raise InfeasibleError(
+            f"the risk-budget portfolio holds {tickers[i]} at {share(float(weights[i]), 4)}, "
+            f"{side}: risk budgeting under binding weight bounds is not solved yet; loosen "
+            "the bounds or change the budgets",
+            field="max_weight" if over[i] else "min_weight",
+        )
+    return Solution(weights, "newton_risk_budget", "optimal", kkt_residual=error)
 
 
 class ExactFirstSolver:
@@ -29,6 +75,8 @@ class ExactFirstSolver:
 
     def solve(self, problem: Problem) -> Solution:
         objective, universe, lc = problem.objective, problem.universe, problem.constraints
+        if isinstance(objective, RiskBudget):  # Newton's method whatever the chain
+            return risk_budget_solution(problem)
         if self._exact_first and problem.exact_fits:
             if isinstance(objective, MaxSharpe):
                 return self._exact.max_sharpe(universe, lc, objective.risk_free_rate)

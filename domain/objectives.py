@@ -1,6 +1,7 @@
 """What the optimizer is asked to achieve. All rates are annualized decimals (0.05 is 5 %/yr)."""
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -98,6 +99,37 @@ class MinTurnover:
     name = "min_turnover"
 
 
+@dataclass(frozen=True, slots=True)
+class RiskBudget:
+    """The long-only portfolio whose risk contributions w_i (S w)_i are the shares ``budgets``
+    of its variance (by ticker, positive, summing to 1; None: equal for every asset, equal
+    risk contribution or "risk parity"). Solved exactly by Newton's method on the convex
+    log-barrier form min 1/2 y'Sy - sum b_i log y_i, then w = y / sum(y)."""
+
+    budgets: Mapping[str, float] | None = None
+    risk_free_rate: float = 0.0
+    name = "risk_budget"
+
+    def __post_init__(self) -> None:
+        check_rate(self.risk_free_rate)
+        if self.budgets is None:
+            return
+        if not self.budgets:
+            raise InvalidObjectiveError("budgets: give at least one", field="budgets")
+        for ticker, b in self.budgets.items():
+            if not (isinstance(b, int | float) and math.isfinite(b) and b > 0):
+                raise InvalidObjectiveError(
+                    f"budgets[{ticker}] must be a positive decimal, got {b!r}", field="budgets"
+                )
+        total = sum(self.budgets.values())
+        if abs(total - 1.0) > 1e-6:
+            percent = ": budgets are decimals (0.25 means 25 %)" if total > 1.5 else ""
+            raise InvalidObjectiveError(
+                f"budgets sum to {total:g}, not 1 (100 % of the risk){percent}",
+                field="budgets",
+            )
+
+
 Objective: TypeAlias = (
     MinVariance
     | TargetReturn
@@ -106,6 +138,7 @@ Objective: TypeAlias = (
     | MaxUtility
     | MinTrackingError
     | MinTurnover
+    | RiskBudget
 )
 NEEDS_REBALANCE = ("min_tracking_error", "min_turnover")
 """Objectives measured from holdings or a benchmark: a run without them cannot ask for one."""

@@ -16,6 +16,7 @@ from domain.objectives import (
     MinTurnover,
     MinVariance,
     Objective,
+    RiskBudget,
     TargetReturn,
     TargetRisk,
 )
@@ -58,6 +59,13 @@ class MinTurnoverDocument(ObjectiveDocument, tag="min_turnover", kw_only=True):
     """Needs ``rebalance.holdings``."""
 
 
+class RiskBudgetDocument(ObjectiveDocument, tag="risk_budget", kw_only=True):
+    """``budgets``: each asset's share of the portfolio's variance (decimals summing to 1, by
+    ticker); omitted: equal risk contribution."""
+
+    budgets: dict[str, float] | None = None
+
+
 Objectives = (
     MinVarianceDocument
     | MaxSharpeDocument
@@ -66,6 +74,7 @@ Objectives = (
     | MaxUtilityDocument
     | MinTrackingErrorDocument
     | MinTurnoverDocument
+    | RiskBudgetDocument
 )
 
 
@@ -106,6 +115,16 @@ KINDS: dict[str, Kind] = {
         MinTrackingErrorDocument,
         lambda d: MinTrackingError(),
         lambda o, rf: MinTrackingErrorDocument(risk_free_rate=rf),
+    ),
+    "risk_budget": Kind(
+        RiskBudgetDocument,
+        lambda d: RiskBudget(
+            None if d.budgets is None else dict(d.budgets), risk_free_rate=d.risk_free_rate
+        ),
+        lambda o, rf: RiskBudgetDocument(
+            risk_free_rate=o.risk_free_rate,
+            budgets=None if o.budgets is None else dict(o.budgets),
+        ),
     ),
     "min_turnover": Kind(
         MinTurnoverDocument,

@@ -48,12 +48,19 @@ OBJECTIVES = tuple(kind.replace("_", "-") for kind in KINDS)
 
 
 def build_objective(
-    kind: str, target: float | None, risk_free: float, risk_aversion: float
+    kind: str,
+    target: float | None,
+    risk_free: float,
+    risk_aversion: float,
+    budgets: dict[str, float] | None = None,
 ) -> Objective:
     """The objective ``--objective KIND`` names. ``--target`` is the kind's own target field
-    (target_return, target_risk...); ``--risk-aversion`` goes to a kind that takes one."""
+    (target_return, target_risk...); ``--risk-aversion`` goes to a kind that takes one;
+    ``--budgets`` to risk budgeting."""
     name = kind.replace("-", "_")
     fields = KINDS[name].document.__struct_fields__
+    if budgets is not None and "budgets" not in fields:
+        raise click.UsageError("--budgets applies only to --objective risk-budget")
     target_fields = [f for f in fields if f.startswith("target_")]
     if target is not None and not target_fields:
         wanted = ", ".join(k.replace("_", "-") for k, v in KINDS.items() if _targets(v))
@@ -66,6 +73,8 @@ def build_objective(
     values |= dict.fromkeys(target_fields, target)
     if "risk_aversion" in fields:
         values["risk_aversion"] = risk_aversion
+    if budgets is not None:
+        values["budgets"] = budgets
     return to_objective(objective_from(name, **values))
 
 

@@ -24,7 +24,7 @@ from entrypoints.cli.charts import (
 )
 from entrypoints.cli.commands import short_help
 from entrypoints.cli.options import OBJECTIVES, build_objective, run_spec, universe_options
-from entrypoints.cli.rebalance_options import rebalance_from, rebalance_options
+from entrypoints.cli.rebalance_options import rebalance_from, rebalance_options, weights_argument
 from entrypoints.cli.render import json_text, print_frontier, print_optimization
 from entrypoints.cli.store import run_without_store, with_file_run_store
 from entrypoints.container import Container, runs_on
@@ -100,6 +100,12 @@ def _warn(warnings: list[str]) -> None:
     show_default=True,
     help="Risk aversion for max-utility: maximize mu'w - (a/2) w'Sw.",
 )
+@click.option(
+    "--budgets",
+    metavar="FILE|A=0.2,B=0.8",
+    help="Risk budgets for --objective risk-budget: each asset's share of the variance "
+    "(ticker,budget CSV or A=0.2,B=0.8, summing to 1); omitted: equal risk contribution.",
+)
 @universe_options
 @rebalance_options
 @click.option(
@@ -118,6 +124,7 @@ def optimize(
     objective: str,
     target: float | None,
     risk_aversion: float,
+    budgets: str | None,
     trades_csv: Path | None,
     chart: Path | None,
     charts_dir: Path | None,
@@ -128,7 +135,8 @@ def optimize(
     date,ticker,close), or from stored prices (--tickers, --portfolio). Saved to history
     unless --no-save. With --holdings (and the trading options) it rebalances from them and
     lists the trades."""
-    goal = build_objective(objective, target, opts["risk_free"], risk_aversion)
+    shares_of_risk = None if budgets is None else weights_argument(budgets, "--budgets", "budget")
+    goal = build_objective(objective, target, opts["risk_free"], risk_aversion, shares_of_risk)
     rebalance = rebalance_from(opts)
     if trades_csv is not None and rebalance is None and portfolio_ref is None:
         raise click.UsageError("--trades-csv needs holdings (--holdings or --shares) to trade from")
