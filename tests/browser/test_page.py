@@ -512,6 +512,36 @@ def test_targets_are_solved_exactly_by_the_server(page) -> None:
     assert abs(page.evaluate("pfopt.point.volatility") - risk / 100) < 1e-7
 
 
+def test_risk_parity_is_selected_from_the_server_with_equal_risk_shares(page, server) -> None:
+    """Risk parity is off the frontier: the server solves it, the page names and marks it,
+    and its risk shares (the run's own attribution) are equal."""
+    _choose(page, TEN[:6])
+    _run_and_wait(page)
+    page.get_by_label("Portfolio to select").select_option("risk_budget")
+    title = "document.getElementById('selected-title').textContent"
+    page.wait_for_function(f"{title}.includes('Risk parity')")
+    page.wait_for_function("Object.keys(pfopt.risk).length === 6")
+    shown = page.evaluate("pfopt.point")
+    api = _api(
+        server,
+        "POST",
+        "/api/optimize/portfolio",
+        json={
+            "tickers": sorted(TEN[:6]),
+            "objective": {"kind": "risk_budget", "risk_free_rate": 0},
+            "constraints": {"long_only": True},
+            "estimation": {"covariance": "ledoit_wolf"},
+        },
+    ).json()
+    assert shown["weights"] == pytest.approx(api["weights"], abs=1e-12)
+    shares = page.evaluate("Object.values(pfopt.risk)")
+    assert all(abs(x - 1 / 6) < 1e-9 for x in shares), shares
+    marked = page.evaluate(
+        "document.getElementById('frontier-chart').data[pfopt.run.selectedTrace].x[0]"
+    )
+    assert marked == pytest.approx(api["volatility"], rel=1e-12)
+
+
 def test_falls_back_to_polling_when_the_socket_cannot_connect(page) -> None:
     page.route_web_socket("**/ws/optimize/progress/*", lambda ws: ws.close(code=1011))
     _choose(page, TEN[:4])

@@ -604,6 +604,11 @@ async function showObjectivePoint() {
     }
     return;
   }
+  if (objective === "risk_budget") {
+    const doc = await solveOnServer({ kind: "risk_budget", risk_free_rate: (num("risk-free") ?? 0) / 100 }, result.assets.tickers, "general");
+    if (doc) selectPoint(doc, "Risk parity (equal risk contribution)", { optimization_id: doc.optimization_id });
+    return;
+  }
   if (objective === "max_sharpe" && result.max_sharpe?.weights) {
     selectPoint(result.max_sharpe, "Max Sharpe", { optimization_id: id, point: "max_sharpe" });
     return;
@@ -618,20 +623,26 @@ async function solveTarget(kind, tickers) {
     return null;
   }
   if (!checkPercents()) return null;
-  const run = state.run;
   const value = num("target") / 100;
+  const doc = await solveOnServer({ kind, [kind]: value, risk_free_rate: (num("risk-free") ?? 0) / 100 }, tickers, "target");
+  return doc ? { ...doc, target: value } : null;
+}
+
+async function solveOnServer(objective, tickers, errorField) {
+  // A portfolio the frontier does not list, solved exactly by the server on the run's universe.
+  const run = state.run;
   const body = {
     tickers,
-    objective: { kind, [kind]: value, risk_free_rate: (num("risk-free") ?? 0) / 100 },
+    objective,
     constraints: constraintsFromForm(),
     estimation: { covariance: $("covariance").value },
     ...windowFromForm(),
   };
   try {
     const doc = await api("POST", "/api/optimize/portfolio", body);
-    return state.run === run ? { ...doc, target: value } : null;
+    return state.run === run ? doc : null;
   } catch (problem) {
-    if (state.run === run) showError("target", problem.detail);
+    if (state.run === run) showError(errorField, problem.detail);
     return null;
   }
 }
