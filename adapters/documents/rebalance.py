@@ -45,51 +45,20 @@ class RebalanceDocument(Document):
     """A ticker whose prices are the benchmark (estimated beside the assets, never held)."""
 
 
+def _plain(value):
+    """A mapping as a plain dict (a document and a spec never share one)."""
+    return dict(value) if isinstance(value, Mapping) else value
+
+
 def to_rebalance(doc: RebalanceDocument) -> RebalanceSpec:
-    return RebalanceSpec(
-        holdings=dict(doc.holdings),
-        cash=doc.cash,
-        turnover=doc.turnover,
-        max_trade=doc.max_trade,
-        cost_bps=doc.cost_bps if not isinstance(doc.cost_bps, dict) else dict(doc.cost_bps),
-        benchmark=None if doc.benchmark is None else dict(doc.benchmark),
-        max_tracking_error=doc.max_tracking_error,
-        value=doc.value,
-        shares=dict(doc.shares),
-        cash_amount=doc.cash_amount,
-        prices=dict(doc.prices),
-        whole_shares=doc.whole_shares,
-        lot=doc.lot if not isinstance(doc.lot, dict) else dict(doc.lot),
-        allocation=doc.allocation,
-        min_position=doc.min_position,
-        max_names=doc.max_names,
-        fee_per_trade=doc.fee_per_trade,
-        index=doc.index,
-    )
+    """The spec the document states: the same field names, the values checked there."""
+    return RebalanceSpec(**{name: _plain(getattr(doc, name)) for name in doc.__struct_fields__})
 
 
 def rebalance_document(spec: RebalanceSpec) -> RebalanceDocument:
-    cost = spec.cost_bps
-    return RebalanceDocument(
-        holdings=dict(spec.holdings),
-        cash=spec.cash,
-        turnover=spec.turnover,
-        max_trade=spec.max_trade,
-        cost_bps=dict(cost) if isinstance(cost, Mapping) else float(cost),
-        benchmark=None if spec.benchmark is None else dict(spec.benchmark),
-        max_tracking_error=spec.max_tracking_error,
-        value=spec.value,
-        shares=dict(spec.shares),
-        cash_amount=spec.cash_amount,
-        prices=dict(spec.prices),
-        whole_shares=spec.whole_shares,
-        lot=dict(spec.lot) if isinstance(spec.lot, Mapping) else float(spec.lot),
-        allocation=spec.allocation,
-        min_position=spec.min_position,
-        max_names=spec.max_names,
-        fee_per_trade=spec.fee_per_trade,
-        index=spec.index,
-    )
+    """The inverse of ``to_rebalance``."""
+    fields = RebalanceDocument.__struct_fields__
+    return RebalanceDocument(**{name: _plain(getattr(spec, name)) for name in fields})
 
 
 class TradeBody(msgspec.Struct, kw_only=True):
