@@ -15,7 +15,13 @@ from adapters.solver_defaults import TRADING_CHAIN
 from domain.errors import InfeasibleError, InvalidObjectiveError
 from domain.linear import LinearConstraints
 from domain.model import Universe
-from domain.objectives import MaxSharpe, MinVariance, RiskBudget, TargetReturn
+from domain.objectives import (
+    HierarchicalRiskParity,
+    MaxSharpe,
+    MinVariance,
+    RiskBudget,
+    TargetReturn,
+)
 from domain.problem import Problem, Solution
 from domain.units import share
 
@@ -23,18 +29,35 @@ if TYPE_CHECKING:
     from adapters.cvxpy_solver import CvxpySolver
 
 
-def risk_budget_solution(problem: Problem) -> Solution:
-    """Risk budgeting (``adapters.risk_budgeting``) on a long-only, fully invested book; bounds
-    and limits that the risk-budget portfolio would break are refused, naming them (the
-    budgeted portfolio under binding bounds is not solved yet)."""
-    universe, lc, objective = problem.universe, problem.constraints, problem.objective
-    assert isinstance(objective, RiskBudget)
-    if not lc.long_only or lc.rows or (problem.rebalance and problem.rebalance.shapes_problem):
+def _long_only_book(problem: Problem, what: str) -> None:
+    """Risk budgeting and HRP take a long-only book with non-binding per-asset bounds."""
+    lc, r = problem.constraints, problem.rebalance
+    if not lc.long_only or lc.rows or (r is not None and r.shapes_problem):
         raise InvalidObjectiveError(
-            "risk budgeting takes a long-only book with per-asset bounds only (no sector or "
-            "factor limits, shorts or trading limits yet)",
+            f"{what} takes a long-only book with per-asset bounds only (no sector or factor "
+            "limits, shorts or trading limits yet)",
             field="objective",
         )
+
+
+def _within_bounds(problem: Problem, weights: np.ndarray, what: str) -> None:
+    lc, tickers = problem.constraints, problem.universe.tickers
+    over, under = weights > lc.upper + 1e-12, weights < lc.lower - 1e-12
+    if over.any() or under.any():
+        i = int(np.argmax(over | under))
+        side = "above its cap" if over[i] else "below its floor"
+        raise InfeasibleError(
+            f"the {what} portfolio holds {tickers[i]} at {share(float(weights[i]), 4)}, "
+            f"{side}: {what} under binding weight bounds is not solved yet; loosen the bounds",
+            field="max_weight" if over[i] else "min_weight",
+        )
+
+
+def risk_budget_solution(problem: Problem) -> Solution:
+    """Risk budgeting (``adapters.risk_budgeting``) on a long-only, fully invested book."""
+    universe, objective = problem.universe, problem.objective
+    assert isinstance(objective, RiskBudget)
+    _long_only_book(problem, "risk budgeting")
     tickers = universe.tickers
     if objective.budgets is None:
         budgets = np.full(len(tickers), 1.0 / len(tickers))
@@ -50,18 +73,20 @@ def risk_budget_solution(problem: Problem) -> Solution:
             raise InvalidObjectiveError(f"budgets: {what}", field="budgets")
         budgets = np.array([objective.budgets[t] for t in tickers], dtype=float)
     weights, error, _ = risk_budget_weights(universe.covariance, budgets)
-    over = weights > lc.upper + 1e-12
-    under = weights < lc.lower - 1e-12
-    if over.any() or under.any():
-        i = int(np.argmax(over | under))
-        side = "above its cap" if over[i] else "below its floor"
-        raise InfeasibleError(
-            f"the risk-budget portfolio holds {tickers[i]} at {share(float(weights[i]), 4)}, "
-            f"{side}: risk budgeting under binding weight bounds is not solved yet; loosen "
-            "the bounds or change the budgets",
-            field="max_weight" if over[i] else "min_weight",
-        )
+    _within_bounds(problem, weights, "risk-budget")
     return Solution(weights, "newton_risk_budget", "optimal", kkt_residual=error)
+
+
+def hrp_solution(problem: Problem) -> Solution:
+    """Hierarchical risk parity (``adapters.hierarchical``) on a long-only book."""
+    objective = problem.objective
+    assert isinstance(objective, HierarchicalRiskParity)
+    _long_only_book(problem, "HRP")
+    from adapters.hierarchical import hrp_weights  # SciPy: only for this objective
+
+    weights = hrp_weights(problem.universe.covariance, objective.linkage)
+    _within_bounds(problem, weights, "HRP")
+    return Solution(weights, f"hrp_{objective.linkage}", "optimal")
 
 
 class ExactFirstSolver:
@@ -77,6 +102,8 @@ class ExactFirstSolver:
         objective, universe, lc = problem.objective, problem.universe, problem.constraints
         if isinstance(objective, RiskBudget):  # Newton's method whatever the chain
             return risk_budget_solution(problem)
+        if isinstance(objective, HierarchicalRiskParity):
+            return hrp_solution(problem)
         if self._exact_first and problem.exact_fits:
             if isinstance(objective, MaxSharpe):
                 return self._exact.max_sharpe(universe, lc, objective.risk_free_rate)

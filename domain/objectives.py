@@ -130,6 +130,28 @@ class RiskBudget:
             )
 
 
+HRP_LINKAGES = ("single", "complete", "average", "weighted", "centroid", "median", "ward")
+
+
+@dataclass(frozen=True, slots=True)
+class HierarchicalRiskParity:
+    """Lopez de Prado's hierarchical risk parity: assets clustered by correlation distance
+    (``linkage``: how clusters merge), weights split down the tree in inverse proportion to
+    the halves' variances. Long-only, fully invested; no expected returns used."""
+
+    linkage: str = "single"
+    risk_free_rate: float = 0.0
+    name = "hrp"
+
+    def __post_init__(self) -> None:
+        check_rate(self.risk_free_rate)
+        if self.linkage not in HRP_LINKAGES:
+            raise InvalidObjectiveError(
+                f"linkage {self.linkage!r}: choose from {', '.join(HRP_LINKAGES)}",
+                field="linkage",
+            )
+
+
 Objective: TypeAlias = (
     MinVariance
     | TargetReturn
@@ -139,6 +161,7 @@ Objective: TypeAlias = (
     | MinTrackingError
     | MinTurnover
     | RiskBudget
+    | HierarchicalRiskParity
 )
 NEEDS_REBALANCE = ("min_tracking_error", "min_turnover")
 """Objectives measured from holdings or a benchmark: a run without them cannot ask for one."""

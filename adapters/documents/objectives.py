@@ -4,12 +4,13 @@ domain value, its solver, and one entry here: a document class and its two mappi
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from domain.errors import ValidationError
 from domain.objectives import (
+    HierarchicalRiskParity,
     MaxSharpe,
     MaxUtility,
     MinTrackingError,
@@ -66,6 +67,14 @@ class RiskBudgetDocument(ObjectiveDocument, tag="risk_budget", kw_only=True):
     budgets: dict[str, float] | None = None
 
 
+class HrpDocument(ObjectiveDocument, tag="hrp", kw_only=True):
+    """Hierarchical risk parity; ``linkage`` is SciPy's method of merging clusters."""
+
+    linkage: Literal["single", "complete", "average", "weighted", "centroid", "median", "ward"] = (
+        "single"
+    )
+
+
 Objectives = (
     MinVarianceDocument
     | MaxSharpeDocument
@@ -75,6 +84,7 @@ Objectives = (
     | MinTrackingErrorDocument
     | MinTurnoverDocument
     | RiskBudgetDocument
+    | HrpDocument
 )
 
 
@@ -125,6 +135,11 @@ KINDS: dict[str, Kind] = {
             risk_free_rate=o.risk_free_rate,
             budgets=None if o.budgets is None else dict(o.budgets),
         ),
+    ),
+    "hrp": Kind(
+        HrpDocument,
+        lambda d: HierarchicalRiskParity(d.linkage, risk_free_rate=d.risk_free_rate),
+        lambda o, rf: HrpDocument(risk_free_rate=o.risk_free_rate, linkage=o.linkage),
     ),
     "min_turnover": Kind(
         MinTurnoverDocument,

@@ -53,6 +53,7 @@ def build_objective(
     risk_free: float,
     risk_aversion: float,
     budgets: dict[str, float] | None = None,
+    linkage: str | None = None,
 ) -> Objective:
     """The objective ``--objective KIND`` names. ``--target`` is the kind's own target field
     (target_return, target_risk...); ``--risk-aversion`` goes to a kind that takes one;
@@ -61,6 +62,8 @@ def build_objective(
     fields = KINDS[name].document.__struct_fields__
     if budgets is not None and "budgets" not in fields:
         raise click.UsageError("--budgets applies only to --objective risk-budget")
+    if linkage is not None and "linkage" not in fields:
+        raise click.UsageError("--linkage applies only to --objective hrp")
     target_fields = [f for f in fields if f.startswith("target_")]
     if target is not None and not target_fields:
         wanted = ", ".join(k.replace("_", "-") for k, v in KINDS.items() if _targets(v))
@@ -75,6 +78,8 @@ def build_objective(
         values["risk_aversion"] = risk_aversion
     if budgets is not None:
         values["budgets"] = budgets
+    if linkage is not None:
+        values["linkage"] = linkage
     return to_objective(objective_from(name, **values))
 
 

@@ -13,6 +13,7 @@ from adapters.documents.results import FrontierResponse, OptimizationResponse
 from application.specs import Frontier, Optimize
 from domain.charts import RUN_CHARTS
 from domain.frontier import DEFAULT_POINTS
+from domain.objectives import HRP_LINKAGES
 from entrypoints.cli.charts import (
     CHART_OPTION,
     CHARTS_OPTION,
@@ -106,6 +107,11 @@ def _warn(warnings: list[str]) -> None:
     help="Risk budgets for --objective risk-budget: each asset's share of the variance "
     "(ticker,budget CSV or A=0.2,B=0.8, summing to 1); omitted: equal risk contribution.",
 )
+@click.option(
+    "--linkage",
+    type=click.Choice(list(HRP_LINKAGES)),
+    help="For --objective hrp: how clusters merge (SciPy's linkage; default single).",
+)
 @universe_options
 @rebalance_options
 @click.option(
@@ -125,6 +131,7 @@ def optimize(
     target: float | None,
     risk_aversion: float,
     budgets: str | None,
+    linkage: str | None,
     trades_csv: Path | None,
     chart: Path | None,
     charts_dir: Path | None,
@@ -136,7 +143,9 @@ def optimize(
     unless --no-save. With --holdings (and the trading options) it rebalances from them and
     lists the trades."""
     shares_of_risk = None if budgets is None else weights_argument(budgets, "--budgets", "budget")
-    goal = build_objective(objective, target, opts["risk_free"], risk_aversion, shares_of_risk)
+    goal = build_objective(
+        objective, target, opts["risk_free"], risk_aversion, shares_of_risk, linkage
+    )
     rebalance = rebalance_from(opts)
     if trades_csv is not None and rebalance is None and portfolio_ref is None:
         raise click.UsageError("--trades-csv needs holdings (--holdings or --shares) to trade from")

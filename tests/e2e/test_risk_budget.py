@@ -71,3 +71,32 @@ def test_cli_risk_budget(market, tmp_path) -> None:
         "--budgets",
         ",".join(f"{x}=0.4" for x in t),
     )
+
+
+def test_hrp_over_http_and_the_cli(market) -> None:
+    t = list(market.tickers)
+    with http_client(market.url) as client:
+        doc = client.post(
+            "/api/optimize/portfolio",
+            json={"tickers": t, "objective": {"kind": "hrp", "linkage": "average"}},
+        ).json()
+        assert doc["solver"] == "hrp_average" and doc["objective"] == "hrp"
+        assert sum(doc["weights"].values()) == pytest.approx(1.0, abs=1e-12)
+        stored = client.get(f"/api/optimizations/{doc['optimization_id']}").json()
+        assert stored["params"]["objective"] == {
+            "kind": "hrp",
+            "risk_free_rate": 0.0,
+            "linkage": "average",
+        }
+        bad = client.post(
+            "/api/optimize/portfolio",
+            json={"tickers": t, "objective": {"kind": "hrp", "linkage": "fastest"}},
+        )
+        assert bad.status_code in (400, 422) and "linkage" in bad.text
+    cli = market.cli_json(
+        "optimize", str(market.prices), "--no-save", "--objective", "hrp", "--linkage", "average"
+    )
+    assert cli["weights"] == pytest.approx(doc["weights"], abs=1e-12)
+    assert "--linkage applies only to --objective hrp" in cli_error(
+        "optimize", str(market.prices), "--no-save", "--linkage", "ward"
+    )
