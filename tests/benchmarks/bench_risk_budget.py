@@ -1,13 +1,15 @@
 """Risk parity benchmark: pfopt's ``allocate()`` with ``RiskBudget()`` (equal risk
-contribution) beside skfolio's ``RiskBudgeting`` on the same returns, alternating, medians.
+contribution) beside skfolio's ``RiskBudgeting`` on the same returns, and with
+``HierarchicalRiskParity("single")`` beside PyPortfolioOpt's ``HRPOpt`` (the same algorithm:
+the weights must agree), alternating, medians.
 
     python -m tests.benchmarks.bench_risk_budget [--sizes 20,100,500] [--runs 5]
 
 Daily returns of ``n`` assets over 1260 days (5 factors plus noise, seed 0); skfolio fits its
 empirical prior (sample covariance), pfopt gets the same covariance annualized. Printed: each
 one's p50 for the whole solve, and the largest error of a risk share against 1/n (lower is
-better: the budgets are the answer's definition). Target (issue 15): n=500 <= 50 ms. Not a
-test: timings belong here."""
+better: the budgets are the answer's definition). Targets (issue 15): risk parity and HRP at
+n=500 <= 50 ms. Not a test: timings belong here."""
 
 import argparse
 import statistics
@@ -80,6 +82,51 @@ def main() -> None:
             f"| {n} | {p50['pfopt']:.1f} ms | {p50['skfolio']:.1f} ms | "
             f"{p50['skfolio'] / p50['pfopt']:.1f}x | {share_error(cov, answers['pfopt']):.1e} | "
             f"{share_error(cov, answers['skfolio']):.1e} | "
+            f"{'-' if target is None else f'<= {target:g} ms'} | {verdict} |"
+        )
+    bench_hrp([int(s) for s in args.sizes.split(",")], args.runs)
+
+
+def bench_hrp(sizes: list[int], runs: int) -> None:
+    import pandas as pd
+    from pypfopt import HRPOpt
+
+    from domain.objectives import HierarchicalRiskParity
+
+    print()
+    print(
+        "| n | pfopt HRP p50 | PyPortfolioOpt HRPOpt p50 (same run) | peer / pfopt "
+        "| max abs(w - w_peer) | target | verdict |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    solver = Container().solver()
+    for n in sizes:
+        x, universe = market(n)
+        lc = compile_constraints(universe.tickers, build_constraints(long_only=True))
+        frame = pd.DataFrame(x, columns=list(universe.tickers))
+
+        def ours(universe=universe, lc=lc) -> np.ndarray:
+            return allocate(solver, universe, lc, HierarchicalRiskParity("single")).weights
+
+        def theirs(frame=frame, universe=universe) -> np.ndarray:
+            w = HRPOpt(frame).optimize(linkage_method="single")
+            return np.array([w[t] for t in universe.tickers])
+
+        ours(), theirs()
+        times: dict[str, list[float]] = {"pfopt": [], "peer": []}
+        answers: dict[str, np.ndarray] = {}
+        for _ in range(runs):
+            for name, fn in (("pfopt", ours), ("peer", theirs)):
+                started = time.perf_counter()
+                answers[name] = fn()
+                times[name].append((time.perf_counter() - started) * 1000.0)
+        p50 = {k: statistics.median(v) for k, v in times.items()}
+        target = TARGET_MS.get(n)
+        verdict = "-" if target is None else ("met" if p50["pfopt"] <= target else "NOT met")
+        print(
+            f"| {n} | {p50['pfopt']:.1f} ms | {p50['peer']:.1f} ms | "
+            f"{p50['peer'] / p50['pfopt']:.1f}x | "
+            f"{np.abs(answers['pfopt'] - answers['peer']).max():.1e} | "
             f"{'-' if target is None else f'<= {target:g} ms'} | {verdict} |"
         )
 
