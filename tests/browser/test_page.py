@@ -540,6 +540,15 @@ def test_risk_parity_is_selected_from_the_server_with_equal_risk_shares(page, se
         "document.getElementById('frontier-chart').data[pfopt.run.selectedTrace].x[0]"
     )
     assert marked == pytest.approx(api["volatility"], rel=1e-12)
+    page.get_by_label("Portfolio to select").select_option("hrp")
+    page.wait_for_function(f"{title}.includes('Hierarchical risk parity')")
+    hrp = _api(
+        server,
+        "POST",
+        "/api/optimize/portfolio",
+        json={"tickers": sorted(TEN[:6]), "objective": {"kind": "hrp"}},
+    ).json()
+    assert page.evaluate("pfopt.point.weights") == pytest.approx(hrp["weights"], abs=1e-12)
 
 
 def test_falls_back_to_polling_when_the_socket_cannot_connect(page) -> None:

@@ -604,9 +604,10 @@ async function showObjectivePoint() {
     }
     return;
   }
-  if (objective === "risk_budget") {
-    const doc = await solveOnServer({ kind: "risk_budget", risk_free_rate: (num("risk-free") ?? 0) / 100 }, result.assets.tickers, "general");
-    if (doc) selectPoint(doc, "Risk parity (equal risk contribution)", { optimization_id: doc.optimization_id });
+  const offFrontier = { risk_budget: "Risk parity (equal risk contribution)", hrp: "Hierarchical risk parity" };
+  if (offFrontier[objective]) {
+    const doc = await solveOnServer({ kind: objective, risk_free_rate: (num("risk-free") ?? 0) / 100 }, result.assets.tickers, "general");
+    if (doc) selectPoint(doc, offFrontier[objective], { optimization_id: doc.optimization_id });
     return;
   }
   if (objective === "max_sharpe" && result.max_sharpe?.weights) {
