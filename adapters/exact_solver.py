@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def _long_only_book(problem: Problem, what: str) -> None:
-    """Risk budgeting and HRP take a long-only book with non-binding per-asset bounds."""
+    """Risk budgeting and HRP take a long-only book with per-asset bounds only."""
     lc, r = problem.constraints, problem.rebalance
     if not lc.long_only or lc.rows or (r is not None and r.shapes_problem):
         raise InvalidObjectiveError(
@@ -78,14 +78,16 @@ def risk_budget_solution(problem: Problem) -> Solution:
 
 
 def hrp_solution(problem: Problem) -> Solution:
-    """Hierarchical risk parity (``adapters.hierarchical``) on a long-only book."""
+    """Hierarchical risk parity (``adapters.hierarchical``) on a long-only book, its splits
+    clipped to the per-asset bounds."""
     objective = problem.objective
     assert isinstance(objective, HierarchicalRiskParity)
     _long_only_book(problem, "HRP")
     from adapters.hierarchical import hrp_weights  # SciPy: only for this objective
 
-    weights = hrp_weights(problem.universe.covariance, objective.linkage)
-    _within_bounds(problem, weights, "HRP")
+    lc = problem.constraints
+    weights = hrp_weights(problem.universe.covariance, objective.linkage, lc.lower, lc.upper)
+    _within_bounds(problem, weights, "HRP")  # met whenever the bounds are (the pre-checks)
     return Solution(weights, f"hrp_{objective.linkage}", "optimal")
 
 

@@ -38,11 +38,22 @@ def _cluster_variance(covariance: FloatArray, items: list[int]) -> float:
     return float(w @ block @ w)
 
 
-def hrp_weights(covariance: FloatArray, linkage: str = "single") -> FloatArray:
-    """Long-only, fully invested HRP weights (shape (n_assets,))."""
+def hrp_weights(
+    covariance: FloatArray,
+    linkage: str = "single",
+    lower: FloatArray | None = None,
+    upper: FloatArray | None = None,
+) -> FloatArray:
+    """Long-only, fully invested HRP weights (shape (n_assets,)). With per-asset ``lower`` and
+    ``upper`` bounds each split is clipped so that both halves can still meet them (a half
+    gets at least its members' floors and at most their caps, as Riskfolio-Lib and skfolio
+    do); without binding bounds the answer is the plain one."""
     cov = np.asarray(covariance, dtype=float)
-    order = tree_order(cov, linkage) if cov.shape[0] > 1 else [0]
-    w = np.ones(cov.shape[0])
+    n = cov.shape[0]
+    low = np.zeros(n) if lower is None else np.clip(np.asarray(lower, dtype=float), 0.0, None)
+    high = np.ones(n) if upper is None else np.minimum(np.asarray(upper, dtype=float), 1.0)
+    order = tree_order(cov, linkage) if n > 1 else [0]
+    w = np.ones(n)
     clusters = [order]
     while clusters:
         clusters = [
@@ -54,6 +65,11 @@ def hrp_weights(covariance: FloatArray, linkage: str = "single") -> FloatArray:
         for first, second in zip(clusters[::2], clusters[1::2], strict=True):
             v1, v2 = _cluster_variance(cov, first), _cluster_variance(cov, second)
             alpha = 1.0 - v1 / (v1 + v2)
+            parent = float(w[first[0]])  # every member of a cluster carries its weight so far
+            if parent > 0:
+                least = max(low[first].sum(), parent - high[second].sum()) / parent
+                most = min(high[first].sum(), parent - low[second].sum()) / parent
+                alpha = min(max(alpha, least), most)
             w[first] *= alpha
             w[second] *= 1.0 - alpha
     return w
