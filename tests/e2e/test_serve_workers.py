@@ -71,11 +71,16 @@ def test_every_worker_serves_jobs_and_sessions_stay_apart(servers) -> None:
     async def go():
         async with httpx.AsyncClient() as client:
             for k in range(8):
-                r = await client.post(
-                    f"http://{pair}/api/optimize/efficient-frontier",
-                    json={"tickers": SLOW["tickers"][:5], "points": 5 + k, "session_id": f"w{k}"},
-                    headers={"connection": "close"},
-                )
+                body = {"tickers": SLOW["tickers"][:5], "points": 5 + k, "session_id": f"w{k}"}
+                for _ in range(60):  # a busy worker says "retry shortly", as a client would
+                    r = await client.post(
+                        f"http://{pair}/api/optimize/efficient-frontier",
+                        json=body,
+                        headers={"connection": "close"},
+                    )
+                    if r.status_code != 503 or r.json().get("code") != "busy":
+                        break
+                    await asyncio.sleep(float(r.headers.get("retry-after", "0.5")))
                 assert r.status_code == 202, r.text
         return await asyncio.gather(*(_follow(pair, f"w{k}") for k in range(8)))
 
