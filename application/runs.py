@@ -69,7 +69,7 @@ def _from_holdings(spec: RunSpec, portfolio: Portfolio) -> RunSpec:
     if not held or not isinstance(task, Optimize):
         return spec
     given = task.rebalance
-    if given is not None and (given.holdings or given.shares or given.cash):
+    if given is not None and given.holds_something:
         return spec
     cash = max(0.0, 1.0 - sum(held.values()))
     base = given or RebalanceSpec()

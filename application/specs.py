@@ -74,7 +74,7 @@ class Optimize:
                 "or rebalance.index: a ticker whose prices are the benchmark)",
                 field="benchmark",
             )
-        if self.objective.name == "min_turnover" and (r is None or not (r.holdings or r.cash)):
+        if self.objective.name == "min_turnover" and (r is None or not r.holds_something):
             raise ValidationError(
                 "objective min_turnover needs the holdings to start from (rebalance.holdings)",
                 field="holdings",

@@ -236,12 +236,13 @@ class RebalanceSpec:
 
     @property
     def holds_something(self) -> bool:
+        """Whether a book is given at all (weights, cash, shares or a cash amount)."""
         return bool(self.holdings or self.cash or self.shares or self.cash_amount)
 
     @property
     def cash_weight(self) -> float:
         """The cash held: as given, or all of the book when no holdings are given."""
-        return float(self.cash) if (self.holdings or self.cash) else 1.0
+        return float(self.cash) if self.holds_something else 1.0
 
 
 @dataclass(frozen=True, slots=True, eq=False)

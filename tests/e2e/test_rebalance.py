@@ -464,3 +464,18 @@ def test_an_index_ticker_as_the_benchmark(client, market) -> None:
     )
     assert code == 0, err
     assert f"tracking error {te * 100:.2f} %/yr" in out
+
+
+def test_min_turnover_starts_from_shares_too(client, market) -> None:
+    t = list(market.tickers)
+    doc = client.post(
+        "/api/optimize/portfolio",
+        json={
+            "tickers": t,
+            "objective": {"kind": "min_turnover"},
+            "constraints": {"max_weight": 0.5},
+            "rebalance": {"shares": {t[0]: 100}},
+        },
+    )
+    assert doc.status_code == 200, doc.text
+    assert doc.json()["rebalance"]["turnover"] == pytest.approx(0.5, abs=1e-8)
