@@ -21,7 +21,6 @@ at least as good) and the largest weight difference. Not a test: timings belong 
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 
@@ -32,6 +31,7 @@ from domain.model import Universe
 from domain.objectives import MaxSharpe, MinVariance
 from domain.rebalance import RebalanceSpec, compile_rebalance
 from entrypoints.container import Container
+from tests.benchmarks.bench_solve import in_turn, timed
 
 DAYS = 1260
 COST_BPS = 10.0
@@ -94,12 +94,6 @@ def skfolio(x: np.ndarray, n: int):
     return solve
 
 
-def timed(fn) -> tuple[float, np.ndarray]:
-    started = time.perf_counter()
-    out = fn()
-    return (time.perf_counter() - started) * 1000.0, out
-
-
 def net_sharpe(universe: Universe, r, w: np.ndarray) -> float:
     return float(
         (universe.expected_returns @ w - r.cost_of(w)) / np.sqrt(universe.portfolio_variance(w))
@@ -121,13 +115,7 @@ def main() -> None:
         holdings = dict.fromkeys(universe.tickers, 1 / n)
         ours, r = pfopt(universe, RebalanceSpec(holdings, cost_bps=COST_BPS, max_trade=MAX_TRADE))
         theirs = skfolio(x, n)
-        ours(), theirs()  # warm-up: imports, first compilation
-        times: dict[str, list[float]] = {"pfopt": [], "skfolio": []}
-        answers: dict[str, np.ndarray] = {}
-        for _ in range(args.runs):
-            for name, fn in (("pfopt", ours), ("skfolio", theirs)):
-                ms, answers[name] = timed(fn)
-                times[name].append(ms)
+        times, answers = in_turn({"pfopt": ours, "skfolio": theirs}, args.runs)
         p50 = {k: statistics.median(v) for k, v in times.items()}
         gap = net_sharpe(universe, r, answers["pfopt"]) - net_sharpe(
             universe, r, answers["skfolio"]
@@ -140,9 +128,8 @@ def main() -> None:
             f"({'pfopt no worse' if gap >= -1e-12 else 'pfopt WORSE'}) | {diff:.1e} | - | - |"
         )
         capped, r2 = pfopt(universe, RebalanceSpec(holdings, cost_bps=COST_BPS, turnover=TURNOVER))
-        capped()
-        spent = [timed(capped)[0] for _ in range(args.runs)]
-        w = capped()
+        spent, w = in_turn({"pfopt": capped}, args.runs)
+        spent, w = spent["pfopt"], w["pfopt"]
         target = TARGET_MS.get(n)
         verdict = (
             "-" if target is None else ("met" if statistics.median(spent) <= target else "NOT met")

@@ -13,7 +13,6 @@ n=500 <= 50 ms. Not a test: timings belong here."""
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 
@@ -23,6 +22,7 @@ from domain.linear import compile_constraints
 from domain.model import Universe
 from domain.objectives import RiskBudget
 from entrypoints.container import Container
+from tests.benchmarks.bench_solve import in_turn
 
 DAYS = 1260
 TARGET_MS = {500: 50.0}
@@ -66,14 +66,7 @@ def main() -> None:
             model = RiskBudgeting(risk_measure=RiskMeasure.VARIANCE)
             return np.asarray(model.fit(x).weights_)
 
-        ours(), theirs()  # warm-up
-        times: dict[str, list[float]] = {"pfopt": [], "skfolio": []}
-        answers: dict[str, np.ndarray] = {}
-        for _ in range(args.runs):
-            for name, fn in (("pfopt", ours), ("skfolio", theirs)):
-                started = time.perf_counter()
-                answers[name] = fn()
-                times[name].append((time.perf_counter() - started) * 1000.0)
+        times, answers = in_turn({"pfopt": ours, "skfolio": theirs}, args.runs)
         p50 = {k: statistics.median(v) for k, v in times.items()}
         cov = universe.covariance
         target = TARGET_MS.get(n)
@@ -112,14 +105,7 @@ def bench_hrp(sizes: list[int], runs: int) -> None:
             w = HRPOpt(frame).optimize(linkage_method="single")
             return np.array([w[t] for t in universe.tickers])
 
-        ours(), theirs()
-        times: dict[str, list[float]] = {"pfopt": [], "peer": []}
-        answers: dict[str, np.ndarray] = {}
-        for _ in range(runs):
-            for name, fn in (("pfopt", ours), ("peer", theirs)):
-                started = time.perf_counter()
-                answers[name] = fn()
-                times[name].append((time.perf_counter() - started) * 1000.0)
+        times, answers = in_turn({"pfopt": ours, "peer": theirs}, runs)
         p50 = {k: statistics.median(v) for k, v in times.items()}
         target = TARGET_MS.get(n)
         verdict = "-" if target is None else ("met" if p50["pfopt"] <= target else "NOT met")
