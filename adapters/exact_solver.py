@@ -4,10 +4,12 @@ the maximum Sharpe ratio are points of the critical-line path, so the exact engi
 rest (target risk, quadratic utility) and every problem the engine declines (a gross leverage
 cap), or all of them when the caller names a solver chain of its own."""
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from adapters import daqp_trading
 from adapters.frontier_solvers import CriticalLineFrontierSolver
 from adapters.highs_lp import highest_return as lp_highest_return
 from adapters.risk_budgeting import risk_budget_weights
@@ -22,7 +24,7 @@ from domain.objectives import (
     RiskBudget,
     TargetReturn,
 )
-from domain.problem import Problem, Solution
+from domain.problem import Problem, Solution, SolverAttempt
 from domain.units import share
 
 if TYPE_CHECKING:
@@ -97,8 +99,11 @@ class ExactFirstSolver:
         exact: CriticalLineFrontierSolver,
         fallback: "CvxpySolver",
         exact_first: bool = True,
+        time_limit_s: float = 0.0,
     ) -> None:
         self._exact, self._fallback, self._exact_first = exact, fallback, exact_first
+        self._time_limit_s = time_limit_s
+        """For the dual active set (0: none)."""
 
     def solve(self, problem: Problem) -> Solution:
         objective, universe, lc = problem.objective, problem.universe, problem.constraints
@@ -117,7 +122,14 @@ class ExactFirstSolver:
                 quick = self._exact.guessed(universe, lc, "target_return", target)
                 return quick or self._exact.prepare(universe, lc).at_return(target)
         if self._exact_first and not problem.exact_fits:  # no chain named: trading terms go
-            # to the interior-point solver first
+            # to the dual active set when it states them, else the interior-point solver first
+            if daqp_trading.fits(problem):
+                try:
+                    return daqp_trading.solve(problem, self._time_limit_s)
+                except daqp_trading.UnsolvedError as stopped:
+                    attempt = SolverAttempt("daqp", str(stopped))
+                    found = self._fallback.solve(problem, TRADING_CHAIN)
+                    return replace(found, attempts=(attempt, *found.attempts))
             return self._fallback.solve(problem, TRADING_CHAIN)
         return self._fallback.solve(problem)
 

@@ -13,7 +13,7 @@ from adapters.storage.errors import unavailable
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 """The newest migration in ``migrations/versions``."""
 
 

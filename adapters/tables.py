@@ -150,3 +150,40 @@ api_key = Table(
     Column("revoked_at", DateTime(timezone=True)),
 )
 """An API key: the salted SHA-256 digest of its secret, never the secret itself."""
+
+batch = Table(
+    "batch",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("owner", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("done", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("executor", String(16), nullable=False),
+    Column("workers", Integer, nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("summary", JSON(none_as_null=True)),
+    Column("error", JSON(none_as_null=True)),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    _created(),
+    Column("ended_at", DateTime(timezone=True)),
+    Index("ix_batch_owner_created", "owner", "created_at"),
+)
+"""A batch of accounts (``application.batches``): its progress, how it ended, its timings."""
+
+batch_account = Table(
+    "batch_account",
+    metadata,
+    Column("batch_id", String(36), ForeignKey("batch.id", ondelete="CASCADE"), primary_key=True),
+    Column("account", String(100), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("solver", String(32)),
+    Column("weights", JSON, nullable=False),
+    Column("measures", JSON, nullable=False),
+    Column("error", JSON(none_as_null=True)),
+    Column("duration_ms", Float, nullable=False),
+    Index("ix_batch_account_position", "batch_id", "position"),
+)
+"""One account's outcome; the key (batch, account) makes a retried task's rows no-ops."""

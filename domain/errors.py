@@ -116,6 +116,13 @@ class StorageUnavailableError(DomainError):
         self.reason = reason
 
 
+class ClusterUnavailableError(DomainError):
+    """The compute cluster a batch names cannot be reached (its scheduler address is in the
+    detail: the caller chose it); nothing of the batch was stored."""
+
+    code = "cluster_unavailable"
+
+
 class ChartError(DomainError):
     """A chart could not be drawn; the optimization that asked for it still stands."""
 

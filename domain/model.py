@@ -174,6 +174,18 @@ class Universe:
             object.__setattr__(self, "_dense", frozen_array(self.factor_model.dense()))
         return self._dense  # type: ignore[return-value]
 
+    def subset(self, indices: Sequence[int]) -> "Universe":
+        """The universe on ``indices`` (positions in ``tickers``, in that order): a batch's
+        account reads its own assets off the shared model, which is estimated once."""
+        idx = np.asarray(indices, dtype=int)
+        names = tuple(self.tickers[i] for i in idx)
+        mu = self.expected_returns[idx]
+        f = self.factor_model
+        if self._dense is None and f is not None:
+            part = FactorModel(f.loadings[idx], f.factor_covariance, f.specific_variance[idx])
+            return Universe(names, mu, factor_model=part)
+        return Universe(names, mu, self.covariance[np.ix_(idx, idx)])
+
     def portfolio_variance(self, weights: FloatArray) -> float:
         """w'Sw, annualized; O(n_assets * n_factors) with a factor model. With a dense matrix
         and few assets held (a frontier point of 40 among 2000), only their block is read:

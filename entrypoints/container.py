@@ -7,6 +7,7 @@ imports only what it uses: ``pfopt --help`` and a run the exact engine answers l
 and no matplotlib.
 """
 
+import functools
 import os
 
 from adapters.csv_prices import CsvPriceFiles, CsvPriceSource
@@ -76,7 +77,12 @@ def single_solver(
         time_limit_s,
         cancel,
     )
-    return ExactFirstSolver(exact, fallback, exact_first=settings.chain is None)
+    return ExactFirstSolver(
+        exact,
+        fallback,
+        exact_first=settings.chain is None,
+        time_limit_s=settings.time_limit_s or time_limit_s,
+    )
 
 
 def frontier_engine(
@@ -189,3 +195,30 @@ class Container(containers.DeclarativeContainer):
 def runs_on(container: Container, store: RunStore) -> Runs:
     """The run orchestrator on one owner's store (a CLI command's, or a request's)."""
     return container.runs(store=store)
+
+
+@functools.cache
+def batch_solver():
+    """The production solver for a batch's accounts, made once per worker process: a task
+    names this function (pickled by reference), so every worker builds its own."""
+    return single_solver(SolverSettings(), list(DEFAULT_CHAIN), DEFAULT_TIME_LIMIT_S)
+
+
+def batch_executor(workers: int | None, scheduler: str | None, pool: bool = False):
+    """Where a batch's tasks run: a Dask cluster at ``scheduler`` (or
+    ``PFOPT_DASK_SCHEDULER``), a local pool or an embedded ``LocalCluster`` of ``workers``
+    processes, or this process when neither is asked for."""
+    from adapters.executors import DaskExecutor, InProcessExecutor, ProcessPoolExecutor
+
+    scheduler = scheduler or os.environ.get("PFOPT_DASK_SCHEDULER") or None
+    if scheduler is not None:
+        return DaskExecutor(address=scheduler)
+    if workers is None:
+        return InProcessExecutor()
+    return ProcessPoolExecutor(workers) if pool else DaskExecutor(workers)
+
+
+def max_batch_accounts() -> int:
+    from domain.batch import DEFAULT_MAX_ACCOUNTS
+
+    return int(os.environ.get("PFOPT_MAX_BATCH_ACCOUNTS", DEFAULT_MAX_ACCOUNTS))

@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import json
 
 import msgspec
 import numpy as np
@@ -139,3 +140,38 @@ def trades_csv(doc: OptimizationResponse) -> str:
 
 def _blank(value: float | None) -> float | str:
     return "" if value is None else value
+
+
+BATCH_MEASURES = ("expected_return", "volatility", "sharpe", "turnover", "cost", "trades")
+
+
+def batch_rows(outcomes) -> list[dict]:
+    """One flat row per account (the CSV/Parquet download; JSON keeps the same keys): its
+    measures, its weights as a JSON object, and its error where it failed."""
+    rows = []
+    for o in outcomes:
+        m = o.measures
+        error = o.error or {}
+        rows.append(
+            {
+                "account": o.account,
+                "position": o.position,
+                "status": o.status,
+                "solver": o.solver or "",
+                **{k: m.get(k) for k in BATCH_MEASURES},
+                "weights": json.dumps(dict(o.weights), sort_keys=True),
+                "error_code": error.get("code") or "",
+                "error": error.get("detail") or "",
+                "duration_ms": round(o.duration_ms, 4),
+            }
+        )
+    return rows
+
+
+def batch_csv(outcomes) -> str:
+    out = io.StringIO()
+    rows = batch_rows(outcomes)
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["account"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

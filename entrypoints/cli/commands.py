@@ -15,6 +15,11 @@ class Entry(NamedTuple):
 
 
 COMMANDS: dict[str, Entry] = {
+    "batch": Entry(
+        "entrypoints.cli.batch_command:batch",
+        "Rebalance many accounts (or sweep a spec) on one shared universe, on Dask.",
+    ),
+    "batches": Entry("entrypoints.cli.batch_command:batches", "Stored batches and their accounts."),
     "db": Entry(
         "entrypoints.cli.store_commands:db", "Database schema: upgrade, downgrade, current."
     ),

@@ -13,6 +13,7 @@ import traceback
 import click
 
 from domain.errors import (
+    ClusterUnavailableError,
     DomainError,
     RunCancelledError,
     SolverFailedError,
@@ -28,7 +29,11 @@ EXIT_INTERNAL = 1
 def exit_code(error: DomainError) -> int:
     if isinstance(
         error,
-        SolverFailedError | SolverTimeoutError | StorageUnavailableError | RunCancelledError,
+        SolverFailedError
+        | SolverTimeoutError
+        | StorageUnavailableError
+        | RunCancelledError
+        | ClusterUnavailableError,
     ):
         return EXIT_SOLVER
     return EXIT_BAD_INPUT

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from domain.errors import (
     BusyError,
     ChartError,
+    ClusterUnavailableError,
     ConflictError,
     DomainError,
     NotFoundError,
@@ -36,6 +37,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (SolverTimeoutError, 504),
     (SolverFailedError, 422),
     (StorageUnavailableError, 503),
+    (ClusterUnavailableError, 503),
     (TooManyJobsError, 429),
     (TooManyRequestsError, 429),
     (BusyError, 503),
