@@ -134,6 +134,8 @@ class DaskExecutor:
         address when its scheduler does not answer."""
         from distributed import Client, LocalCluster
 
+        if self._client is not None:
+            return
         if self.address is None:
             self._cluster = LocalCluster(
                 n_workers=self.workers,

@@ -17,7 +17,7 @@ class Entry(NamedTuple):
 COMMANDS: dict[str, Entry] = {
     "batch": Entry(
         "entrypoints.cli.batch_command:batch",
-        "Rebalance many accounts (or sweep a spec) on one shared universe, on Dask.",
+        "Rebalance many accounts on one shared universe (Dask).",
     ),
     "batches": Entry("entrypoints.cli.batch_command:batches", "Stored batches and their accounts."),
     "db": Entry(

@@ -2,6 +2,7 @@
 orchestrator, and return a typed document; errors are raised as domain errors and mapped to
 problem+json in ``entrypoints.http.errors``."""
 
+from entrypoints.http.controllers.batches import BatchController, batch_socket
 from entrypoints.http.controllers.frontiers import FrontierController, progress_socket
 from entrypoints.http.controllers.health import HealthController, metrics
 from entrypoints.http.controllers.optimizations import OptimizationController
@@ -18,6 +19,8 @@ CONTROLLERS = [
     OptimizationController,
     PriceController,
     RiskController,
+    BatchController,
     progress_socket,
+    batch_socket,
     metrics,
 ]
