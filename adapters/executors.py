@@ -25,18 +25,22 @@ def _cancelled(cancel: CancellationToken | None) -> bool:
     return cancel is not None and cancel.is_cancelled()
 
 
-class InProcessExecutor:
-    """Every chunk in this thread, in order: tests, tiny batches, and the reference the
-    others are compared with."""
-
-    name = "inprocess"
-    workers = 1
+class _Local:
+    """An executor with nothing to connect to: its workers live and die with ``run``."""
 
     def open(self) -> None:
         return None
 
     def close(self) -> None:
         return None
+
+
+class InProcessExecutor(_Local):
+    """Every chunk in this thread, in order: tests, tiny batches, and the reference the
+    others are compared with."""
+
+    name = "inprocess"
+    workers = 1
 
     def run(
         self,
@@ -69,7 +73,7 @@ def _pool_task(task: Callable, chunk: Any) -> Any:
     return task(*_HEAD, chunk)
 
 
-class ProcessPoolExecutor:
+class ProcessPoolExecutor(_Local):
     """A pool of ``workers`` processes on this machine (spawned: a server's threads are never
     forked), started for one batch and shut down after it."""
 
@@ -77,12 +81,6 @@ class ProcessPoolExecutor:
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
-
-    def open(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
 
     def run(
         self,

@@ -175,3 +175,19 @@ def batch_csv(outcomes) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+def batch_state(state) -> dict:
+    """A batch's state as the CLI's ``--json`` and the HTTP API give it."""
+    return {
+        "id": state.id,
+        "status": state.status,
+        "total": state.total,
+        "done": state.done,
+        "failed": state.failed,
+        "executor": state.executor,
+        "workers": state.workers,
+        "summary": dict(state.summary),
+        "error": state.error,
+        "cancel_requested": state.cancel_requested,
+    }

@@ -165,17 +165,9 @@ def batch(
 
 
 def _state_document(state) -> dict:
-    return {
-        "id": state.id,
-        "status": state.status,
-        "total": state.total,
-        "done": state.done,
-        "failed": state.failed,
-        "executor": state.executor,
-        "workers": state.workers,
-        "summary": dict(state.summary),
-        "error": state.error,
-    }
+    from entrypoints.exports import batch_state
+
+    return batch_state(state)
 
 
 @click.group(short_help=short_help("batches"))

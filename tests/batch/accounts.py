@@ -22,7 +22,9 @@ def shared_universe(n: int, seed: int = 7) -> Universe:
     return Universe([f"T{i:04d}" for i in range(n)], mu, cov)
 
 
-def accounts(universe: Universe, count: int, size: int, seed: int = 11) -> list[BatchAccount]:
+def accounts(
+    universe: Universe, count: int, size: int, seed: int = 11, objectives=OBJECTIVES
+) -> list[BatchAccount]:
     rng = np.random.default_rng(seed)
     out = []
     for k in range(count):
@@ -37,12 +39,12 @@ def accounts(universe: Universe, count: int, size: int, seed: int = 11) -> list[
             holdings=dict(zip(tickers, held.tolist(), strict=True)),
             cash=1.0 - float(held.sum()),
             turnover=float(rng.choice([0.05, 0.1, 0.2])),
-            cost_bps=float(rng.choice([0.0, 5.0])),
+            cost_bps=float(rng.choice([0.0, 5.0])) if len(objectives) > 1 else 0.0,
         )
         out.append(
             BatchAccount(
                 f"acct-{k:05d}",
-                OBJECTIVES[k % len(OBJECTIVES)],
+                objectives[k % len(objectives)],
                 tickers,
                 build_constraints(long_only=True, max_weight=cap),
                 spec,

@@ -23,7 +23,7 @@ from adapters.storage.engines import sync_twin
 from domain.batch import FINAL_BATCH, BatchState, check_accounts
 from domain.errors import NotFoundError, StorageUnavailableError, ValidationError
 from entrypoints.container import batch_executor, max_batch_accounts
-from entrypoints.exports import batch_csv, batch_rows
+from entrypoints.exports import batch_csv, batch_rows, batch_state
 from entrypoints.http.dependencies import Owner, Services, Uow, check_page
 from entrypoints.http.problems import READ, SOLVE, problems
 
@@ -39,16 +39,7 @@ def _store(uow: Any, owner: str | None) -> SqlAlchemyBatchStore:
 def state_document(state: BatchState) -> dict[str, Any]:
     url = f"{PATH}/{state.id}"
     return {
-        "id": state.id,
-        "status": state.status,
-        "total": state.total,
-        "done": state.done,
-        "failed": state.failed,
-        "executor": state.executor,
-        "workers": state.workers,
-        "summary": dict(state.summary),
-        "error": state.error,
-        "cancel_requested": state.cancel_requested,
+        **batch_state(state),
         "status_url": url,
         "results_url": f"{url}/results",
         "websocket": f"/ws/batches/{state.id}",
