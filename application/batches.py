@@ -45,6 +45,11 @@ class SharedModel:
 
     universe: Universe
     last_prices: FloatArray | None = None
+    index: dict[str, int] = field(init=False)
+    """Each ticker's position in the universe, made once for every account of a task."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", {t: i for i, t in enumerate(self.universe.tickers)})
 
 
 def _outcome(
@@ -52,7 +57,7 @@ def _outcome(
 ) -> AccountOutcome:
     started = time.perf_counter()
     universe = shared.universe
-    index = {t: i for i, t in enumerate(universe.tickers)}
+    index = shared.index
     tickers = a.tickers or universe.tickers
     missing = [t for t in tickers if t not in index]
     if missing:
@@ -163,8 +168,8 @@ class BatchCommand:
     """In the batch's order; an ``AccountOutcome`` is an account already refused while it
     was read (its values wrong): stored as failed, never solved."""
     tickers: tuple[str, ...] | None = None
-    """The shared universe's tickers (None: every account's, in order of first mention;
-    an inline model has its own)."""
+    """The shared universe's tickers (None: every ticker the source has; an inline model's
+    are its own)."""
     estimation: EstimationSettings = field(default_factory=EstimationSettings)
     params: dict[str, Any] = field(default_factory=dict)
     """The batch as its document states it, kept with the batch."""
@@ -186,13 +191,6 @@ class _Cancelled:
 
     def is_cancelled(self) -> bool:
         return self.asked or (self.outer is not None and self.outer.is_cancelled())
-
-
-def _tickers(command: BatchCommand) -> tuple[str, ...] | None:
-    if command.tickers is not None:
-        return command.tickers
-    named = [t for a in command.accounts if isinstance(a, BatchAccount) for t in (a.tickers or ())]
-    return tuple(dict.fromkeys(named)) or None
 
 
 class RunBatch:
@@ -229,7 +227,7 @@ class RunBatch:
         cancel: CancellationToken | None,
     ) -> BatchRun:
         started = time.perf_counter()
-        estimated = self._models.estimate(_tickers(command), command.estimation)
+        estimated = self._models.estimate(command.tickers, command.estimation)
         shared = SharedModel(estimated.universe, estimated.last_prices)
         estimate_s = time.perf_counter() - started
         total = len(command.accounts)

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -263,23 +263,15 @@ def _table_document(accounts: Mapping[str, Mapping[str, Any]], defaults: Mapping
 
 
 def _objective(kind: str, v: Mapping[str, Any]) -> Any:
-    fields = ("risk_aversion", "target_return", "target_risk", "risk_free_rate")
-    given = {f: v.get(f) for f in fields}
-    try:
-        return objective_from(kind, **given)
-    except KeyError:
-        raise ValidationError(
-            f"objective {kind!r} is not one pfopt knows", field="objective"
-        ) from None
-    except DomainError:  # a value another kind takes: left out for this one
-        takes = set(_kind_fields(kind))
-        return objective_from(kind, **{f: x for f, x in given.items() if f in takes})
-
-
-def _kind_fields(kind: str) -> Iterable[str]:
+    """The objective document of ``kind`` from the account's numbers it takes (a table's
+    columns serve every kind: ``risk_aversion`` is no error on a min-variance account)."""
     from adapters.documents.objectives import KINDS
 
-    return KINDS[kind].document.__struct_fields__
+    if kind not in KINDS:
+        raise ValidationError(f"objective {kind!r} is not one pfopt knows", field="objective")
+    takes = KINDS[kind].document.__struct_fields__
+    fields = ("risk_aversion", "target_return", "target_risk", "risk_free_rate")
+    return objective_from(kind, **{f: v.get(f) for f in fields if f in takes})
 
 
 def _csv_rows(path: Path):

@@ -156,18 +156,14 @@ def batch(
     if results_out is not None:
         _results_file(results_out, run.outcomes)
     if as_json:
-        click.echo(json.dumps(_state_document(run.state)))
+        from entrypoints.exports import batch_state
+
+        click.echo(json.dumps(batch_state(run.state)))
         return
     console = Console(soft_wrap=True)
     _print_state(run.state, console, getattr(executor, "dashboard", None))
     _print_failures(run.outcomes, console)
     console.print(f"Stored as batch {run.state.id}   (pfopt batches show {run.state.id})")
-
-
-def _state_document(state) -> dict:
-    from entrypoints.exports import batch_state
-
-    return batch_state(state)
 
 
 @click.group(short_help=short_help("batches"))
@@ -234,9 +230,9 @@ def show_batch(
     if results_out is not None:
         _results_file(results_out, page)
     if as_json:
-        from entrypoints.exports import batch_rows
+        from entrypoints.exports import batch_rows, batch_state
 
-        click.echo(json.dumps({**_state_document(state), "accounts": batch_rows(page[:limit])}))
+        click.echo(json.dumps({**batch_state(state), "accounts": batch_rows(page[:limit])}))
         return
     console = Console(soft_wrap=True)
     _print_state(state, console)

@@ -139,9 +139,9 @@ def test_a_task_that_breaks_fails_its_accounts_not_the_batch() -> None:
 
 def test_limits_on_the_accounts() -> None:
     with pytest.raises(ValidationError, match="at least one"):
-        _run(listed=[]) if False else RunBatch(
-            model(U), InProcessExecutor(), MemoryStore(), batch_solver
-        ).execute(BatchCommand(accounts=[], tickers=U.tickers))
+        RunBatch(model(U), InProcessExecutor(), MemoryStore(), batch_solver).execute(
+            BatchCommand(accounts=[], tickers=U.tickers)
+        )
     twice = accounts(U, 2, 5)
     twice[1] = BatchAccount(twice[0].account, MinVariance(), twice[0].tickers)
     with pytest.raises(ValidationError, match="appears twice"):

@@ -78,33 +78,16 @@ class BatchController(Controller):
         await asyncio.to_thread(executor.open)  # an unreachable cluster: 503, nothing stored
         batch_id = str(uuid.uuid4())
         engine = sync_twin(uow.engine)
-        started = asyncio.Event()
-        loop = asyncio.get_running_loop()
-
-        class _Started:
-            def report(self, current: int, total: int, message: str) -> None:
-                loop.call_soon_threadsafe(started.set)
 
         def work() -> None:
             from entrypoints.batch_runs import run_batch_document
 
-            try:
-                run_batch_document(
-                    container,
-                    engine,
-                    doc,
-                    executor,
-                    owner=owner,
-                    batch_id=batch_id,
-                    progress=_Started(),
-                )
-            finally:
-                loop.call_soon_threadsafe(started.set)
+            run_batch_document(container, engine, doc, executor, owner=owner, batch_id=batch_id)
 
         task = asyncio.create_task(asyncio.to_thread(work))
         _RUNNING.add(task)
         task.add_done_callback(_RUNNING.discard)
-        store = SqlAlchemyBatchStore(engine, owner)
+        store = _store(uow, owner)
         for _ in range(200):  # the row exists once estimation is done: wait for it briefly
             try:
                 state = await asyncio.to_thread(store.get, batch_id)
